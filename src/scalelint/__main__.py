@@ -1,0 +1,3 @@
+from scalelint.cli import main
+
+raise SystemExit(main())

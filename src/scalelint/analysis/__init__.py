@@ -1,0 +1,1 @@
+"""Analyses more than one rule family needs: module resolution, value tracing, clients."""

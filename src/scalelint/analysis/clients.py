@@ -1,0 +1,81 @@
+"""Which calls construct a database client or pool, by the `db-clients` table.
+
+A call counts only when its callee resolves through the file's imports to the driver's
+module (`new Pool` with `Pool` from "pg"), never by name alone: a `new Pool()` from undici is
+an HTTP agent, not a database pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from scalelint.analysis.values import UrlSource, first_arg_at, url_sources
+from scalelint.facts.code import Call, CodeFacts, Value
+
+
+@dataclass(frozen=True)
+class Construction:
+    rel: str
+    call: Call
+    client: dict  # the db-clients entry
+    url: tuple[UrlSource, ...]
+
+    @property
+    def id(self) -> str:
+        return self.client["id"]
+
+    @property
+    def label(self) -> str:
+        return self.client["label"]
+
+
+def external_callee(code: CodeFacts, call: Call) -> tuple[str, str] | None:
+    """(module, name) of a call on something imported: `new pg.Pool()` → ("pg", "Pool")."""
+    if call.path is None or call.binding is None:
+        return None
+    b = code.bindings[call.binding]
+    if b.kind != "import" or b.source is None:
+        return None
+    rest = call.path[1:]
+    if code.language == "python" and b.imported == "*":
+        parts = tuple(b.source.split("."))
+        if b.name == parts[0] and call.path[: len(parts)] == parts:
+            rest = call.path[len(parts) :]
+    if b.imported in ("*", "default"):
+        name = ".".join(rest) or "default"
+    else:
+        name = ".".join((b.imported or "", *rest))
+    return b.source, name
+
+
+def match_client(callee: tuple[str, str], clients: list[dict]) -> dict | None:
+    module, name = callee
+    for entry in clients:
+        for pattern in entry["callee"]:
+            mod_pat, _, name_pat = pattern.rpartition(":")
+            if name == name_pat and (module == mod_pat or fnmatchcase(module, mod_pat)):
+                return entry
+    return None
+
+
+def constructions_in(rel: str, code: CodeFacts, clients: list[dict]) -> list[Construction]:
+    out = []
+    for call in code.calls:
+        callee = external_callee(code, call)
+        if callee is None:
+            continue
+        entry = match_client(callee, clients)
+        if entry is None:
+            continue
+        url: tuple[UrlSource, ...] = ()
+        found = first_arg_at(code, call, entry.get("url", []))
+        if found is not None:
+            url = tuple(url_sources(code, found[1], call.function))
+        out.append(Construction(rel, call, entry, url))
+    return out
+
+
+def option(code: CodeFacts, call: Call, specs: list[str]) -> Value | None:
+    found = first_arg_at(code, call, specs)
+    return found[1] if found is not None else None

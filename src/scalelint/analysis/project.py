@@ -1,0 +1,197 @@
+"""Project: what every rule receives — all facts, the context, the knowledge tables, and the
+cross-file questions several rule families ask: where does this name come from, and which
+construction made this object?
+
+`import { db } from "@/lib/db"` → lib/db.ts → `export const db = drizzle(pool)` → `pool =
+new Pool(…)`: `origins()` follows that chain (imports, re-exports, `export *`, CommonJS
+`module.exports`, Python `from x import y`, local aliases and lazy-singleton assignments) to
+the calls that made the value, so a rule can ask "is this a pg Pool?" of any receiver.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from scalelint.analysis.clients import Construction
+from scalelint.analysis.modules import ModuleResolver
+from scalelint.analysis.values import arg_at
+from scalelint.context import ProjectContext
+from scalelint.facts.code import Alt, Binding, CallResult, CodeFacts, Obj, Ref, Value
+from scalelint.facts.model import FileFacts
+
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was made: a call in some file, something imported from outside the
+    project, or a function parameter (unknown here)."""
+
+    rel: str
+    call: int | None = None
+    external: tuple[str, str] | None = None  # (module, name)
+    param: str | None = None
+
+
+class Project:
+    def __init__(self, files: Mapping[str, FileFacts], context: ProjectContext) -> None:
+        self.files = files
+        self.context = context
+        self.knowledge = context.knowledge
+        self.config = context.config
+        self.modules = ModuleResolver(files)
+        self._constructions = {(c.rel, c.call.id): c for c in context.constructions}
+
+    # ── files ──
+    def code(self, rel: str) -> CodeFacts | None:
+        f = self.files.get(rel)
+        return f.code if f is not None else None
+
+    def code_files(self) -> Iterator[tuple[str, CodeFacts]]:
+        for rel, f in self.files.items():
+            if f.code is not None:
+                yield rel, f.code
+
+    def files_of_kind(self, *kinds: str) -> Iterator[FileFacts]:
+        for f in self.files.values():
+            if f.kind in kinds:
+                yield f
+
+    # ── imports ──
+    def import_target(self, rel: str, binding: Binding) -> str | None:
+        """The project file an import binding comes from, or None for outside packages."""
+        if binding.kind != "import" or binding.source is None:
+            return None
+        code = self.code(rel)
+        if code is None:
+            return None
+        if code.language == "python":
+            target = self.modules.resolve_py(rel, binding.source)
+            if target is not None and binding.imported not in (None, "*"):
+                sub = self.modules.py_submodule(target, binding.imported)
+                if sub is not None and self._py_name_missing(target, binding.imported):
+                    return sub
+            return target
+        return self.modules.resolve_js(rel, binding.source)
+
+    def _py_name_missing(self, rel: str, name: str) -> bool:
+        code = self.code(rel)
+        return code is None or code.module_binding(name) is None
+
+    def exported_value(self, rel: str, name: str, depth: int = 0) -> tuple[str, Value] | None:
+        """What module `rel` exports as `name`, as a value in the file that defines it."""
+        code = self.code(rel)
+        if code is None or depth > MAX_DEPTH:
+            return None
+        if code.language == "python":
+            b = code.module_binding(name)
+            return (rel, Ref((name,))) if b is not None else None
+        stars = []
+        for e in code.exports:
+            if e.star:
+                stars.append(e)
+                continue
+            if e.name != name:
+                continue
+            if e.source is not None:
+                target = self.modules.resolve_js(rel, e.source)
+                if target is None or e.local is None or e.local == "*":
+                    return None
+                return self.exported_value(target, e.local, depth + 1)
+            if e.local is not None:
+                return rel, Ref((e.local,))
+            if e.value is not None:
+                return rel, e.value
+        for e in code.exports:  # CommonJS: module.exports = { db }
+            if e.name == "default" and isinstance(e.value, Obj) and e.value.get(name) is not None:
+                return rel, e.value.get(name)
+        for e in stars:
+            target = self.modules.resolve_js(rel, e.source) if e.source else None
+            if target is not None:
+                found = self.exported_value(target, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    # ── origins ──
+    def origins(
+        self, rel: str, value: Value | None, function: int | None, depth: int = 0
+    ) -> list[Origin]:
+        """The calls (or outside imports, or parameters) a value may have been made by."""
+        if value is None or depth > MAX_DEPTH:
+            return []
+        code = self.code(rel)
+        if code is None:
+            return []
+        if isinstance(value, CallResult):
+            return [Origin(rel, call=value.call)]
+        if isinstance(value, Alt):
+            return [
+                o
+                for option in value.options
+                for o in self.origins(rel, option, function, depth + 1)
+            ]
+        if not isinstance(value, Ref):
+            return []
+        b = code.lookup(value.path[0], function)
+        if b is None:
+            return []
+        return self._binding_origins(rel, code, b, depth)
+
+    def _binding_origins(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> list[Origin]:
+        if b.kind == "import":
+            target = self.import_target(rel, b)
+            if target is None:
+                return [Origin(rel, external=(b.source or "", b.imported or ""))]
+            if code.language == "python" and target.endswith(".py") and b.imported in (None, "*"):
+                return []  # a module object, not a value
+            name = b.imported if b.imported not in (None, "*") else "default"
+            found = self.exported_value(target, name)
+            if found is None:
+                return []
+            return self.origins(found[0], found[1], None, depth + 1)
+        if b.kind == "param":
+            return [Origin(rel, param=b.name)]
+        if b.kind not in ("const", "let", "var", "assign", "global"):
+            return []
+        out = self.origins(rel, b.value, b.function, depth + 1) if b.value is not None else []
+        for a in code.assigns:  # lazy singletons: `if (!db) db = new X()`
+            if (
+                a.binding == b.id
+                and a.op in ("=", "??=", "||=")
+                and len(a.target) == 1
+                and a.value is not None
+            ):
+                out.extend(self.origins(rel, a.value, a.function, depth + 1))
+        return out
+
+    def constructions_of(
+        self, rel: str, value: Value | None, function: int | None
+    ) -> list[Construction]:
+        """The database constructions a value comes from, looking through ORM wrappers:
+        `drizzle(pool)` yields the drizzle construction and the pool's."""
+        out: list[Construction] = []
+        seen: set[tuple[str, int]] = set()
+        stack = self.origins(rel, value, function)
+        while stack:
+            o = stack.pop()
+            if o.call is None or (o.rel, o.call) in seen:
+                continue
+            seen.add((o.rel, o.call))
+            c = self._constructions.get((o.rel, o.call))
+            if c is None:
+                continue
+            out.append(c)
+            code = self.code(o.rel)
+            for spec in c.client.get("wraps", []):
+                inner = arg_at(code, c.call, spec)
+                stack.extend(self.origins(o.rel, inner, c.call.function))
+        return out
+
+    def construction_at(self, rel: str, call_id: int) -> Construction | None:
+        return self._constructions.get((rel, call_id))
+
+    def relative_to(self, rel: str, other: str) -> str:
+        return posixpath.relpath(other, posixpath.dirname(rel) or ".")

@@ -1,0 +1,477 @@
+"""ProjectContext: what the whole project says about each file, built once from all facts.
+
+Where does this file run (platform per package, refined per file: `runtime = "edge"`,
+Supabase functions)? Is it request-path code or a script? Which Prisma major version? Which
+environment variables hold database URLs, and is each the runtime URL or a migration-only
+one? Rules ask these questions; none of them re-reads a file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pathspec
+
+from scalelint.analysis.clients import Construction, constructions_in
+from scalelint.analysis.values import url_sources
+from scalelint.config import Config
+from scalelint.facts.code import CallResult, CodeFacts, Obj, Value
+from scalelint.facts.model import EnvVar, FileFacts, PrismaFacts
+from scalelint.urls import DbUrl, UrlClass, classify, parse_db_url
+
+SERVERLESS = ("vercel", "edge", "lambda")
+PLATFORM_NAMES = {
+    "vercel": "Vercel",
+    "edge": "an edge runtime",
+    "lambda": "AWS Lambda",
+    "server": "a long-running server",
+    "unknown": "an unknown platform",
+}
+_STRONG_HOSTS = {"vercel": 0, "edge": 1, "lambda": 2, "server": 3}
+_JS_KINDS = ("typescript", "tsx", "javascript")
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str  # vercel | edge | lambda | server | unknown
+    evidence: str  # plain words: "vercel.json", "`export const runtime = \"edge\"`"
+
+    @property
+    def serverless(self) -> bool:
+        return self.name in SERVERLESS
+
+    def describe(self) -> str:
+        where = PLATFORM_NAMES[self.name]
+        return f"{where} ({self.evidence})" if self.evidence else where
+
+
+@dataclass(frozen=True)
+class Role:
+    role: str  # runtime | migration
+    evidence: str
+
+
+@dataclass(frozen=True)
+class EnvDefinition:
+    rel: str
+    var: EnvVar
+
+    def url(self) -> DbUrl | None:
+        return parse_db_url(self.var.value)
+
+
+@dataclass(frozen=True)
+class ResolvedUrl:
+    url: DbUrl
+    cls: UrlClass
+    env: str  # the variable it came from ("" for a literal)
+    definition: EnvDefinition | None
+
+    @property
+    def where(self) -> str:
+        """`DATABASE_URL` (.env.example) or "a URL written in the code"."""
+        if self.definition is None:
+            return "a URL written in the code"
+        return f"`{self.env}` ({self.definition.rel}:{self.definition.var.span.line})"
+
+
+@dataclass
+class ProjectContext:
+    config: Config
+    knowledge: dict
+    files: Mapping[str, FileFacts]
+    packages: dict[str, Platform] = field(default_factory=dict)  # package dir → platform
+    env: dict[str, list[EnvDefinition]] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    constructions: list[Construction] = field(default_factory=list)
+    prisma_schemas: list[tuple[str, PrismaFacts]] = field(default_factory=list)
+    migration_urls: list[tuple[str, int, str, tuple]] = field(default_factory=list)
+    _deps: dict[str, dict[str, str]] = field(default_factory=dict)  # package dir → deps
+    _request_spec: pathspec.GitIgnoreSpec | None = None
+    pooler_dirs: set[str] = field(default_factory=set)
+    _file_platform: dict[str, Platform] = field(default_factory=dict)
+    _dep_cache: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    # ── packages and platforms ──
+    def package_of(self, rel: str) -> str:
+        d = posixpath.dirname(rel)
+        while True:
+            if d in self.packages:
+                return d
+            if not d:
+                return ""
+            d = posixpath.dirname(d)
+
+    def platform_for(self, rel: str) -> Platform:
+        if rel not in self._file_platform:
+            self._file_platform[rel] = self._platform_for(rel)
+        return self._file_platform[rel]
+
+    def _platform_for(self, rel: str) -> Platform:
+        if self.config.platform:
+            return Platform(self.config.platform, "set in config")
+        edge = self._edge_file(rel)
+        if edge:
+            return Platform("edge", edge)
+        platform = self.packages.get(self.package_of(rel), Platform("unknown", ""))
+        if platform.name == "unknown" and self._lambda_handler(rel):
+            return Platform("lambda", "exports a Lambda `handler`")
+        return platform
+
+    def _edge_file(self, rel: str) -> str:
+        for pattern in self.knowledge["edge-paths"]:
+            prefix = pattern.split("*", 1)[0]
+            if rel.startswith(prefix) or f"/{prefix}" in rel:
+                return prefix.rstrip("/")
+        facts = self.files.get(rel)
+        code = facts.code if facts is not None else None
+        if code is None:
+            return ""
+        for export in code.exports:
+            if export.name == "runtime" and export.value is not None:
+                value = getattr(export.value, "value", None)
+                if value in self.knowledge["edge-runtime-values"]:
+                    return f'`export const runtime = "{value}"`'
+        name = posixpath.basename(rel)
+        if name.startswith("middleware.") and "next" in self.dependencies(rel):
+            pkg = self.package_of(rel)
+            at_root = posixpath.dirname(rel) in (pkg, posixpath.join(pkg, "src") if pkg else "src")
+            if at_root and not any(
+                e.name == "config" and _runtime_nodejs(e.value) for e in code.exports
+            ):
+                return "Next.js middleware"
+        for b in code.bindings:
+            if (
+                b.kind == "import"
+                and b.source
+                and b.source.startswith(("https://deno.land/", "jsr:", "npm:"))
+            ):
+                return "Deno imports"
+        return ""
+
+    def _lambda_handler(self, rel: str) -> bool:
+        facts = self.files.get(rel)
+        code = facts.code if facts is not None else None
+        return (
+            code is not None
+            and code.language == "js"
+            and any(e.name == "handler" for e in code.exports)
+        )
+
+    def dependencies(self, rel: str) -> dict[str, str]:
+        """npm and Python dependencies of the package `rel` belongs to, and of the packages
+        above it (a monorepo root's dependencies reach its apps)."""
+        pkg = self.package_of(rel)
+        if pkg not in self._dep_cache:
+            out: dict[str, str] = {}
+            for d in _ancestors(self, pkg):
+                for k, v in self._deps.get(d, {}).items():
+                    out.setdefault(k, v)
+            self._dep_cache[pkg] = out
+        return self._dep_cache[pkg]
+
+    def prisma_major(self, rel: str) -> int | None:
+        deps = self.dependencies(rel)
+        for name in ("prisma", "@prisma/client"):
+            if name in deps:
+                m = re.search(r"(\d+)", deps[name])
+                if m is not None and not deps[name].startswith(
+                    ("workspace", "catalog", "file:", "link:")
+                ):
+                    return int(m.group(1))
+        return None
+
+    def is_request_path(self, rel: str) -> bool:
+        spec = self._request_spec
+        if spec is None:
+            spec = pathspec.GitIgnoreSpec.from_lines(self.knowledge["not-request-path"])
+            self._request_spec = spec
+        return not spec.match_file(rel)
+
+    # ── URLs ──
+    def role_of(self, name: str) -> Role | None:
+        return self.roles.get(name)
+
+    def definitions(self, name: str) -> list[EnvDefinition]:
+        return self.env.get(name, [])
+
+    def classify(self, url: DbUrl) -> UrlClass:
+        return classify(url, self.knowledge)
+
+    def deployed_definitions(self, name: str) -> list[EnvDefinition]:
+        """Definitions of `name` the app may run with: not test-only env files (`.env.test`,
+        `.env.ci`), and not a pooler app's config, whose URL is the pooler's own upstream."""
+        skip = self.knowledge["test-env-files"]
+        return [
+            d
+            for d in self.definitions(name)
+            if posixpath.basename(d.rel) not in skip
+            and posixpath.dirname(d.rel) not in self.pooler_dirs
+        ]
+
+    def resolve_urls(self, sources) -> list[ResolvedUrl]:
+        """Each URL a list of UrlSources may hold: every deployed definition of an env var,
+        or a literal written in code."""
+        out: list[ResolvedUrl] = []
+        for source in sources:
+            if source.env:
+                for d in self.deployed_definitions(source.env):
+                    url = d.url()
+                    if url is not None:
+                        out.append(ResolvedUrl(url, self.classify(url), source.env, d))
+            elif source.literal:
+                url = parse_db_url(source.literal)
+                if url is not None:
+                    out.append(ResolvedUrl(url, self.classify(url), "", None))
+        return out
+
+
+def build_context(
+    files: Mapping[str, FileFacts], config: Config, knowledge: dict, marker_dirs: list[str]
+) -> ProjectContext:
+    ctx = ProjectContext(config=config, knowledge=knowledge, files=files)
+    package_dirs = {""}
+    for rel, f in files.items():
+        if f.kind in ("package_json", "pyproject", "requirements") and f.manifest is not None:
+            d = posixpath.dirname(rel)
+            package_dirs.add(d)
+            deps = ctx._deps.setdefault(d, {})
+            for k, v in f.manifest.dependencies.items():
+                deps.setdefault(k, v)
+    for d in package_dirs:
+        ctx.packages[d] = Platform("unknown", "")
+    for rel, f in files.items():
+        for var in f.env:
+            ctx.env.setdefault(var.name, []).append(EnvDefinition(rel, var))
+        if f.prisma is not None:
+            ctx.prisma_schemas.append((rel, f.prisma))
+        if f.code is not None:
+            ctx.constructions.extend(constructions_in(rel, f.code, knowledge["db-clients"]))
+    _detect_platforms(ctx, files, marker_dirs)
+    _assign_roles(ctx, files)
+    return ctx
+
+
+def _detect_platforms(
+    ctx: ProjectContext, files: Mapping[str, FileFacts], marker_dirs: list[str]
+) -> None:
+    """Strong signals (hosting files, a server that listens) of a package or, failing that, of
+    the packages above it; then weak ones (dependencies) the same way."""
+    strong: dict[str, list[tuple[int, Platform]]] = {}
+    weak: dict[str, Platform] = {}
+    pooler_dirs = ctx.pooler_dirs = {
+        posixpath.dirname(rel) for rel, f in files.items() if is_pooler_app(ctx, rel, f)
+    }
+    for rel, f in files.items():
+        pkg = ctx.package_of(rel)
+        host = f.host
+        if host is not None and host.platform in _STRONG_HOSTS:
+            if f.kind in ("fly_toml", "dockerfile") and posixpath.dirname(rel) in pooler_dirs:
+                continue
+            strong.setdefault(pkg, []).append(
+                (_STRONG_HOSTS[host.platform], Platform(host.platform, host.evidence))
+            )
+        if f.code is not None and f.code.language == "js" and ctx.is_request_path(rel):
+            listener = _listening_server(f.code, ctx.knowledge["server-frameworks"])
+            if listener:
+                strong.setdefault(pkg, []).append((4, Platform("server", f"{listener} in {rel}")))
+    for d in marker_dirs:
+        strong.setdefault(ctx.package_of(d + "/x"), []).append(
+            (0, Platform("vercel", ".vercel/ (a linked Vercel project)"))
+        )
+    for pkg in ctx.packages:
+        deps = ctx._deps.get(pkg, {})
+        table = ctx.knowledge["platform-dependencies"]
+        for platform in ("edge", "lambda", "vercel"):
+            hit = next((d for d in table[platform] if d in deps), None)
+            if hit is not None:
+                weak[pkg] = Platform(platform, f"`{hit}` in the dependencies")
+                break
+        else:
+            hit = next((d for d in ctx.knowledge["vercel-frameworks"] if d in deps), None)
+            if hit is not None:
+                weak[pkg] = Platform("vercel", "a Next.js app with no other hosting config")
+    for pkg in ctx.packages:
+        chain = _ancestors(ctx, pkg)
+        chosen = None
+        for d in chain:
+            if strong.get(d):
+                chosen = min(strong[d], key=lambda p: p[0])[1]
+                break
+        if chosen is None:
+            chosen = next((weak[d] for d in chain if d in weak), Platform("unknown", ""))
+        ctx.packages[pkg] = chosen
+
+
+def _ancestors(ctx: ProjectContext, pkg: str) -> list[str]:
+    out = [pkg]
+    d = pkg
+    while d:
+        d = ctx.package_of(d)
+        out.append(d)
+        if not d:
+            break
+    return out
+
+
+def _listening_server(code: CodeFacts, frameworks: list[str]) -> str:
+    """`app.listen(3000)` on an Express/Fastify/Koa app, or `serve()` from @hono/node-server."""
+    imported = {b.name: b.source for b in code.bindings if b.kind == "import"}
+    if not any(src in frameworks for src in imported.values()):
+        return ""
+    for call in code.calls:
+        if call.name == "listen" and (call.path is None or len(call.path) >= 2):
+            return "`.listen()`"
+        if call.path == ("serve",) and imported.get("serve") == "@hono/node-server":
+            return "`serve()` from @hono/node-server"
+    return ""
+
+
+def is_pooler_app(ctx: ProjectContext, rel: str, f: FileFacts) -> bool:
+    """A fly.toml or Dockerfile whose image is a connection pooler, or a folder with pgbouncer.ini."""
+    images = ctx.knowledge["pooler-images"]
+    candidates: list[str] = []
+    if f.fly is not None and f.fly.image:
+        candidates.append(f.fly.image)
+    if f.host is not None:
+        candidates.extend(f.host.images)
+    if f.fly is not None:
+        here = posixpath.dirname(rel)
+        dockerfile = posixpath.normpath(posixpath.join(here, f.fly.dockerfile or "Dockerfile"))
+        other = ctx.files.get(dockerfile)
+        if other is not None and other.host is not None:
+            candidates.extend(other.host.images)
+        if posixpath.join(here, "pgbouncer.ini").lstrip("/") in ctx.files:
+            return True
+    return any(pooler_image(c, images) for c in candidates)
+
+
+def pooler_image(image: str, images: list[dict]) -> dict | None:
+    name = (
+        image.split("@", 1)[0].rsplit(":", 1)[0].lower()
+        if ":" in image.rsplit("/", 1)[-1]
+        else image.lower()
+    )
+    for entry in images:
+        if (
+            name == entry["image"]
+            or name.endswith("/" + entry["image"])
+            or name.startswith(entry["image"] + ":")
+        ):
+            return entry
+    return None
+
+
+def _runtime_nodejs(value: Value | None) -> bool:
+    return isinstance(value, Obj) and getattr(value.get("runtime"), "value", None) == "nodejs"
+
+
+# ── URL roles ──
+
+
+def _assign_roles(ctx: ProjectContext, files: Mapping[str, FileFacts]) -> None:
+    """Configuration first (Prisma, prisma.config, drizzle-kit, the driver a URL feeds), names
+    second. A variable both read at run time and by migrations is a runtime URL."""
+    runtime: dict[str, str] = {}
+    migration: dict[str, str] = {}
+    for rel, schema in ctx.prisma_schemas:
+        if schema.url is not None and schema.url.kind == "env":
+            runtime.setdefault(schema.url.value, f"Prisma's datasource `url` in {rel}")
+        for setting, label in (
+            (schema.direct_url, "directUrl"),
+            (schema.shadow_url, "shadowDatabaseUrl"),
+        ):
+            if setting is not None and setting.kind == "env":
+                migration.setdefault(setting.value, f"Prisma's `{label}` in {rel}")
+    for rel, f in files.items():
+        if f.code is None or f.kind not in _JS_KINDS:
+            continue
+        name = posixpath.basename(rel)
+        if name.startswith("prisma.config."):
+            _config_url(
+                ctx, rel, f.code, ("datasource", "url"), "prisma.config `datasource.url`", migration
+            )
+            _config_url(
+                ctx,
+                rel,
+                f.code,
+                ("datasource", "directUrl"),
+                "prisma.config `datasource.directUrl`",
+                migration,
+            )
+        elif name.startswith("drizzle.config."):
+            for key in ("url", "connectionString"):
+                _config_url(
+                    ctx,
+                    rel,
+                    f.code,
+                    ("dbCredentials", key),
+                    f"drizzle-kit `dbCredentials.{key}`",
+                    migration,
+                )
+    for c in ctx.constructions:
+        if not ctx.is_request_path(c.rel):
+            continue
+        for source in c.url:
+            if source.env:
+                runtime.setdefault(source.env, f"{c.label} in {c.rel}")
+    names_runtime = set(ctx.knowledge["runtime-url-vars"])
+    names_migration = set(ctx.knowledge["migration-url-vars"])
+    fragments = ctx.knowledge["migration-url-fragments"]
+    for name in set(ctx.env) | set(runtime) | set(migration):
+        if name in runtime:
+            ctx.roles[name] = Role("runtime", runtime[name])
+        elif name in migration:
+            ctx.roles[name] = Role("migration", migration[name])
+        elif name in names_migration or any(frag in name.upper() for frag in fragments):
+            ctx.roles[name] = Role("migration", f"the name {name}")
+        elif name in names_runtime:
+            ctx.roles[name] = Role("runtime", f"the name {name}")
+
+
+def _config_url(
+    ctx: ProjectContext,
+    rel: str,
+    code: CodeFacts,
+    keys: tuple[str, ...],
+    label: str,
+    out: dict[str, str],
+) -> None:
+    config = config_object(code)
+    if config is None:
+        return
+    value: Value | None = config
+    line = 0
+    for key in keys:
+        if not isinstance(value, Obj):
+            return
+        line = value.line_of(key) or line
+        value = value.get(key)
+    if value is None:
+        return
+    sources = tuple(url_sources(code, value, None))
+    for source in sources:
+        if source.env:
+            out.setdefault(source.env, f"{label} in {rel}")
+    ctx.migration_urls.append((rel, line, label, sources))
+
+
+def config_object(code: CodeFacts) -> Obj | None:
+    """The object a config file exports: `export default defineConfig({...})` or `{...}`."""
+    for export in code.exports:
+        if export.name != "default" or export.value is None:
+            continue
+        value = export.value
+        if isinstance(value, CallResult):
+            call = code.calls[value.call]
+            value = call.args[0] if call.args else None
+        if isinstance(value, Obj):
+            return value
+        if hasattr(value, "path") and len(value.path) == 1:
+            b = code.module_binding(value.path[0])
+            if b is not None and isinstance(b.value, Obj):
+                return b.value
+    return None

@@ -1,0 +1,165 @@
+"""The pipeline, once: discover → extract facts (once per file) → project context → rules →
+suppress → a sorted finding list with fingerprints. Renderers take it from there.
+
+Findings are kept only for the files the user named (targets), but facts and context come
+from the whole project: a hook given one staged route still knows the Prisma schema, the
+`.env` files and the platform.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scalelint import __version__
+from scalelint.analysis.project import Project
+from scalelint.catalogue import RuleMeta, knowledge_names, knowledge_tables, load_rules
+from scalelint.config import Config, check_selector, find_config, load_config, selected
+from scalelint.context import build_context
+from scalelint.discover import Discovery, SourceFile, common_start, discover, find_root
+from scalelint.facts.extract import extract
+from scalelint.facts.model import FileFacts, Problem
+from scalelint.findings import Diagnostic, Finding, RunResult
+from scalelint.rules import load_rules as load_rule_functions
+from scalelint.rules import report
+from scalelint.suppress import apply_suppressions, assign_fingerprints, unused_span
+
+log = logging.getLogger("scalelint")
+
+
+@dataclass
+class RunOptions:
+    paths: list[Path] = field(default_factory=lambda: [Path(".")])
+    config_file: Path | None = None
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    platform: str | None = None
+    force_exclude: bool = False
+    debug: bool = False
+
+
+@dataclass
+class CheckRun:
+    result: RunResult
+    lines: dict[str, list[str]]
+    rules: dict[str, RuleMeta]
+    root: Path
+    config: Config
+    version: str = __version__
+
+
+def run_check(opts: RunOptions) -> CheckRun:
+    metas = load_rules()
+    root = find_root(common_start(opts.paths))
+    config = load_config(opts.config_file or find_config(root), set(metas), knowledge_names())
+    if opts.platform:
+        config.platform = opts.platform
+    select = config.select if opts.select is None else opts.select
+    ignore = [*config.ignore, *opts.ignore]
+    for s in [*(opts.select or []), *opts.ignore]:
+        check_selector(s, set(metas), "--select/--ignore")
+
+    found = discover(root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size)
+    facts = extract_all(found.root, found.files)
+    result = RunResult(files_checked=sum(1 for f in found.files if f.target))
+    result.diagnostics.extend(found.diagnostics)
+    targets = {f.rel for f in found.files if f.target}
+    for rel, f in facts.items():
+        if f.skipped and f.skipped != "binary" and rel in targets:
+            result.diagnostics.append(Diagnostic("skipped", f"{f.skipped}, not checked", rel))
+
+    knowledge = knowledge_tables(config.knowledge)
+    context = build_context(facts, config, knowledge, found.marker_dirs)
+    project = Project(facts, context)
+    registry = load_rule_functions()
+    active = [rid for rid, m in metas.items() if selected(rid, m.enabled, select, ignore)]
+    findings: list[Finding] = []
+    for rid in active:
+        fn = registry.get(rid)
+        if fn is None:
+            continue
+        try:
+            findings.extend(fn(project, metas[rid]))
+        except Exception as e:  # a rule bug must not take the whole run down
+            if opts.debug:
+                raise
+            log.debug("rule %s failed:\n%s", rid, traceback.format_exc())
+            result.diagnostics.append(
+                Diagnostic(
+                    "internal",
+                    f"rule {rid} failed ({type(e).__name__}: {e}); its findings are missing",
+                )
+            )
+
+    findings = _unique([_with_severity(f, config) for f in findings if f.path in targets])
+    suppressed = apply_suppressions(findings, facts, config.per_path_ignores)
+    findings = suppressed.kept
+    result.suppressed = suppressed.suppressed
+    if "SL002" in active:
+        for rel, s in suppressed.unused:
+            if rel in targets:
+                ids = ", ".join(s.ids) if s.ids else "every rule"
+                findings.append(
+                    report(
+                        metas["SL002"],
+                        rel,
+                        unused_span(s),
+                        f"This `scalelint: ignore` ({ids}) suppresses nothing.",
+                    )
+                )
+    findings.sort(key=lambda f: f.sort_key)
+    lines = read_lines(found.root, {f.path for f in findings})
+    result.findings = assign_fingerprints(findings, lines)
+    return CheckRun(result, lines, metas, found.root, config)
+
+
+def extract_all(root: Path, files: Iterable[SourceFile]) -> dict[str, FileFacts]:
+    out: dict[str, FileFacts] = {}
+    for sf in files:
+        out[sf.rel] = extract_file(root, sf)
+    return out
+
+
+def extract_file(root: Path, sf: SourceFile) -> FileFacts:
+    try:
+        data = (root / sf.rel).read_bytes()
+    except OSError as e:
+        facts = FileFacts(sf.rel, sf.kind)
+        facts.problems.append(Problem(1, f"cannot read: {e.strerror or e}"))
+        facts.skipped = "unreadable"
+        return facts
+    return extract(sf.rel, sf.kind, data)
+
+
+def read_lines(root: Path, paths: set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rel in paths:
+        try:
+            out[rel] = (root / rel).read_bytes().decode("utf-8", "replace").splitlines()
+        except OSError:
+            out[rel] = []
+    return out
+
+
+def _with_severity(f: Finding, config: Config) -> Finding:
+    level = config.severity.get(f.rule)
+    if level is None or level == f.severity:
+        return f
+    return replace(f, severity=level)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.path, f.span, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+__all__ = ["CheckRun", "Discovery", "RunOptions", "run_check"]

@@ -1,0 +1,1 @@
+"""One parser per file format; each returns plain data with line numbers, never a crash."""
