@@ -72,10 +72,10 @@ class ResolvedUrl:
 
     @property
     def where(self) -> str:
-        """`DATABASE_URL` (.env.example) or "a URL written in the code"."""
+        """ "`DATABASE_URL` from .env.example:3", or "a URL written in the code"."""
         if self.definition is None:
             return "a URL written in the code"
-        return f"`{self.env}` ({self.definition.rel}:{self.definition.var.span.line})"
+        return f"`{self.env}` from {self.definition.rel}:{self.definition.var.span.line}"
 
 
 @dataclass
@@ -402,7 +402,7 @@ def _assign_roles(ctx: ProjectContext, files: Mapping[str, FileFacts]) -> None:
                 "prisma.config `datasource.directUrl`",
                 migration,
             )
-        elif name.startswith("drizzle.config."):
+        elif name.startswith("drizzle") and ".config." in name:
             for key in ("url", "connectionString"):
                 _config_url(
                     ctx,

@@ -138,11 +138,13 @@ def _pyproject_has_config(d: Path) -> bool:
 
 
 def common_start(paths: Iterable[Path]) -> Path:
-    resolved = [p.resolve() for p in paths]
-    if not resolved:
+    """Where the root search starts: the paths as written (a link's own folder, not its
+    target's, so a link cannot move the project somewhere else)."""
+    absolute = [os.path.abspath(p) for p in paths]
+    if not absolute:
         return Path.cwd().resolve()
-    common = Path(os.path.commonpath([str(p) for p in resolved]))
-    return common
+    common = Path(os.path.commonpath(absolute))
+    return common.resolve() if not common.is_symlink() else common.parent.resolve()
 
 
 class _IgnoreStack:

@@ -4,6 +4,7 @@ becomes a Problem (reported as SL001) and the run goes on."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import yaml
@@ -84,7 +85,7 @@ def extract(rel: str, kind: str, data: bytes) -> FileFacts:
     except JsonError as e:
         facts.problems.append(Problem(e.line, f"invalid JSON: {e}"))
     except TomlError as e:
-        facts.problems.append(Problem(getattr(e, "lineno", 1) or 1, f"invalid TOML: {e}"))
+        facts.problems.append(Problem(_error_line(e), f"invalid TOML: {e}"))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         facts.problems.append(
@@ -118,6 +119,15 @@ def _minified(data: bytes) -> bool:
         return False
     lines = data.count(b"\n") + 1
     return len(data) / lines > MINIFIED_LINE
+
+
+def _error_line(e: BaseException) -> int:
+    """tomllib names the line only in its message before Python 3.14."""
+    line = getattr(e, "lineno", None)
+    if line:
+        return line
+    m = re.search(r"at line (\d+)", str(e))
+    return int(m.group(1)) if m else 1
 
 
 def _first_line(e: BaseException) -> str:

@@ -7,6 +7,7 @@ knowledge and docs live in `rules/<ID>-<name>.yml`.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 RuleFn = Callable[["Project", "RuleMeta"], Iterator[Finding]]
 REGISTRY: dict[str, RuleFn] = {}
-FAMILIES = ("meta", "connections", "poolers")
 
 
 def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
@@ -31,8 +31,9 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 
 def load_rules() -> dict[str, RuleFn]:
-    for family in FAMILIES:
-        importlib.import_module(f"scalelint.rules.{family}")
+    """Import every family module of this package; each registers its rules with @rule."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return REGISTRY
 
 

@@ -182,8 +182,8 @@ def prisma_missing_connection_limit(project: Project, meta: RuleMeta) -> Iterato
             if raw is None:
                 message = (
                     f"`{name}` sets no `connection_limit`, so Prisma opens (physical CPUs × 2 + 1) "
-                    f"connections in every function instance ({platform.describe()}), and every warm "
-                    f"instance keeps its own pool."
+                    f"connections in every function instance on {platform.describe()}, and every "
+                    f"warm instance keeps its own pool."
                 )
             elif raw.isdigit() and int(raw) > budget:
                 message = (
@@ -225,9 +225,9 @@ def migrations_use_pooled_url(project: Project, meta: RuleMeta) -> Iterator[Find
                 meta,
                 rel,
                 schema.url.span,
-                f"Prisma Migrate uses the datasource `url`, which is {_endpoint(r)} "
-                f"({r.where}), and the schema has no `directUrl`: `prisma migrate` through a "
-                f'transaction pooler fails with `prepared statement "s0" already exists` or hangs.',
+                f"Prisma Migrate connects through the datasource `url`, {r.where}: {_endpoint(r)}. "
+                f"The schema has no `directUrl`, and `prisma migrate` through a transaction pooler "
+                f'fails with `prepared statement "s0" already exists` or hangs.',
             )
     for rel, line, label, sources in ctx.migration_urls:
         for r in ctx.resolve_urls(sources):
@@ -237,9 +237,8 @@ def migrations_use_pooled_url(project: Project, meta: RuleMeta) -> Iterator[Find
                 meta,
                 rel,
                 Span.whole_line(line or 1),
-                f"{label} is what migrations connect through, and it resolves to {_endpoint(r)} "
-                f"({r.where}): schema changes need a direct connection (prepared statements, "
-                f"advisory locks, long transactions).",
+                f"Migrations connect through {label}, {r.where}: {_endpoint(r)}. Schema changes "
+                f"need a direct connection (prepared statements, advisory locks, long transactions).",
                 fix='Point it at the direct URL (e.g. `env("DIRECT_URL")`) and keep the pooled URL for the app.',
             )
 
@@ -266,7 +265,7 @@ def prepared_statements_on_transaction_pooler(
                 meta,
                 c.rel,
                 c.call.span,
-                f"{c.label} connects through {r.where}, {_endpoint(r)}, which cannot keep prepared "
+                f"{c.label} connects through {r.where}: {_endpoint(r)}, which cannot keep prepared "
                 f"statements between transactions; this client prepares them by default, so queries "
                 f"fail with `prepared statement … already exists` / `does not exist` under load.",
                 fix=f"Pass `{spec['setting']}` when creating the client.",
@@ -294,7 +293,7 @@ def _named_pg_queries(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                         rel,
                         call.span,
                         f"`{call.text}` runs a named query (`name:` makes it a prepared statement) on "
-                        f"a pool that connects through {r.where}, {_endpoint(r)}, which cannot keep "
+                        f"a pool that connects through {r.where}: {_endpoint(r)}, which cannot keep "
                         f"prepared statements between transactions.",
                         fix="Drop `name` from the query config; the pooler cannot reuse named statements.",
                         confidence=None if r.cls.certain else "medium",

@@ -15,4 +15,4 @@ def parse_error(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """A file that could not be read or parsed, with the reason; the run goes on."""
     for f in project.files.values():
         for problem in f.problems:
-            yield report(meta, f.rel, Span.whole_line(problem.line), f"{f.rel}: {problem.message}")
+            yield report(meta, f.rel, Span.whole_line(problem.line), problem.message)

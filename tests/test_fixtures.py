@@ -1,0 +1,47 @@
+"""Every annotated fixture project: each expected finding appears, nothing else does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scalelint.catalogue import load_rules
+from tests.fixture_harness import fixture_projects, read_expectations, run_fixture
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PROJECTS = fixture_projects(FIXTURES)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixture(project: Path) -> None:
+    found, exp = run_fixture(project)
+    missing = sorted(exp.expected - found)
+    extra = sorted(found - exp.expected)
+    wrongly = sorted(exp.forbidden & found)
+    assert not missing and not extra and not wrongly, (
+        f"missing: {missing}\nunexpected: {extra}\nflagged although marked ok: {wrongly}"
+    )
+
+
+@pytest.mark.parametrize("rule", sorted(load_rules()))
+def test_every_rule_has_flag_and_silent_fixtures(rule: str) -> None:
+    """A rule is done when it has code it must flag and tempting code it must not."""
+    cases = [p for p in PROJECTS if p.parent.name == rule]
+    assert cases, f"no fixtures/{rule}/ projects"
+    flagged = set()
+    silent = set()
+    for case in cases:
+        exp = read_expectations(case)
+        flagged |= {r for _, _, r in exp.expected}
+        silent |= {r for _, _, r in exp.forbidden}
+    assert rule in flagged, f"fixtures/{rule}/ has no `expect: {rule}`"
+    assert rule in silent, f"fixtures/{rule}/ has no `ok: {rule}`"
+
+
+def test_fixture_projects_are_roots() -> None:
+    """Each fixture is its own project: a marker file stops the root search there."""
+    for project in PROJECTS:
+        assert any(
+            (project / m).exists() for m in ("package.json", "pyproject.toml", ".scalelint.yml")
+        ), project
