@@ -59,6 +59,7 @@ def test_symlink_loop_and_links_out_of_the_project(tmp_path, capsys):
     (p / ".env.linked").symlink_to(outside / ".env")
     (p / "dangling.ts").symlink_to(p / "missing.ts")
     code, doc, _ = check_json(capsys, p)
+    assert code == 1
     paths = {f["path"] for f in doc["findings"]}
     assert paths == {".env.example"}, paths  # nothing read through a link, nothing twice
     _code, doc, _err = check_json(capsys, p / ".env.linked")
@@ -101,9 +102,9 @@ def test_default_excludes_and_gitignore(tmp_path, capsys):
     assert {f["path"] for f in doc["findings"]} == {".env.example"}
     # a file named on the command line is read even when ignored, unless --force-exclude
     code, doc, _ = check_json(capsys, p / "dist" / ".env")
-    assert rules_at(doc) == {("dist/.env", "SL101")}
-    _code, doc, _ = check_json(capsys, p / "dist" / ".env", "--force-exclude")
-    assert doc["findings"] == []
+    assert code == 1 and rules_at(doc) == {("dist/.env", "SL101")}
+    code, doc, _ = check_json(capsys, p / "dist" / ".env", "--force-exclude")
+    assert code == 0 and doc["findings"] == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
