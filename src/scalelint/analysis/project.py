@@ -13,8 +13,11 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+from scalelint.analysis.callgraph import CallGraph
 from scalelint.analysis.clients import Construction
+from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
 from scalelint.analysis.values import arg_at
 from scalelint.context import ProjectContext
@@ -44,6 +47,31 @@ class Project:
         self.modules = ModuleResolver(files)
         self._constructions = {(c.rel, c.call.id): c for c in context.constructions}
 
+    @cached_property
+    def callgraph(self) -> CallGraph:
+        return CallGraph(self)
+
+    @cached_property
+    def handlers(self) -> list[Handler]:
+        """Every function that runs once per request (see analysis/handlers.py)."""
+        return find_handlers(self)
+
+    def handler_of(self, rel: str, function: int | None) -> Handler | None:
+        """The handler `function` is, or sits inside (a callback it defines)."""
+        index = self._handler_index
+        code = self.code(rel)
+        if code is None:
+            return None
+        for f in code.enclosing_functions(function):
+            h = index.get((rel, f.id))
+            if h is not None:
+                return h
+        return None
+
+    @cached_property
+    def _handler_index(self) -> dict[tuple[str, int], Handler]:
+        return {(h.rel, h.function): h for h in self.handlers}
+
     # ── files ──
     def code(self, rel: str) -> CodeFacts | None:
         f = self.files.get(rel)
@@ -62,19 +90,29 @@ class Project:
     # ── imports ──
     def import_target(self, rel: str, binding: Binding) -> str | None:
         """The project file an import binding comes from, or None for outside packages."""
+        found = self.import_file(rel, binding)
+        return found[0] if found is not None else None
+
+    def import_file(self, rel: str, binding: Binding) -> tuple[str, bool] | None:
+        """(file, is_module): the file an import comes from, and whether the imported name is
+        that module itself (`from . import views`) rather than a value defined in it."""
         if binding.kind != "import" or binding.source is None:
             return None
         code = self.code(rel)
         if code is None:
             return None
-        if code.language == "python":
+        if code.language != "python":
+            target = self.modules.resolve_js(rel, binding.source)
+            return (target, False) if target is not None else None
+        if binding.imported in (None, "*"):
             target = self.modules.resolve_py(rel, binding.source)
-            if target is not None and binding.imported not in (None, "*"):
-                sub = self.modules.py_submodule(target, binding.imported)
-                if sub is not None and self._py_name_missing(target, binding.imported):
-                    return sub
-            return target
-        return self.modules.resolve_js(rel, binding.source)
+            return (target, True) if target is not None else None
+        parent = self.modules.resolve_py(rel, binding.source)
+        sep = "" if binding.source.endswith(".") else "."
+        sub = self.modules.resolve_py(rel, binding.source + sep + binding.imported)
+        if sub is not None and (parent is None or self._py_name_missing(parent, binding.imported)):
+            return sub, True
+        return (parent, False) if parent is not None else None
 
     def _py_name_missing(self, rel: str, name: str) -> bool:
         code = self.code(rel)
@@ -142,10 +180,11 @@ class Project:
 
     def _binding_origins(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> list[Origin]:
         if b.kind == "import":
-            target = self.import_target(rel, b)
-            if target is None:
+            found_file = self.import_file(rel, b)
+            if found_file is None:
                 return [Origin(rel, external=(b.source or "", b.imported or ""))]
-            if code.language == "python" and target.endswith(".py") and b.imported in (None, "*"):
+            target, is_module = found_file
+            if is_module:
                 return []  # a module object, not a value
             name = b.imported if b.imported not in (None, "*") else "default"
             found = self.exported_value(target, name)

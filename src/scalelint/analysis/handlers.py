@@ -1,0 +1,298 @@
+"""Which functions run once per request, and under which route.
+
+Pools created per request, N+1 queries, unbounded lists and slow webhook calls are only
+problems on the request path, so every such rule starts here. Recognised, by the `handlers`
+knowledge tables: file-based routes (Next.js app and pages, SvelteKit, Remix, Astro, Nuxt,
+Netlify, Supabase Edge Functions) by path and export; `app.post("/path", fn)` on Express,
+Hono, Fastify, Koa and friends; FastAPI/Flask decorators; Django views wired in `urls.py`,
+function views taking `request`, and class-based views; Server Actions; Lambda `handler`
+exports; Workers `fetch`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scalelint.facts.code import CallResult, CodeFacts, FnValue, Obj, Ref, Str, Value
+
+if TYPE_CHECKING:
+    from scalelint.analysis.project import Project
+
+
+@dataclass(frozen=True)
+class Handler:
+    rel: str
+    function: int  # the function that runs per request, in `rel`
+    framework: str  # "Next.js route handler", "Express", "FastAPI", "Django view"…
+    method: str  # "GET", "POST"… or "*" for any
+    route: str  # "/api/webhooks/stripe", or the file's route when routing is by file
+
+    def describe(self) -> str:
+        verb = "" if self.method == "*" else f"{self.method} "
+        return f"{verb}{self.route} ({self.framework})"
+
+
+def find_handlers(project: Project) -> list[Handler]:
+    found: dict[tuple[str, int], Handler] = {}
+    k = project.knowledge
+    routes = [(re.compile(e["path"]), e) for e in k["route-files"]]
+    for rel, code in project.code_files():
+        if not project.context.is_request_path(rel):
+            continue
+        out: list[Handler] = []
+        if code.language == "js":
+            _file_routes(project, rel, code, routes, out)
+            _registered_routes(project, rel, code, out)
+            _js_exports(project, rel, code, out)
+        else:
+            _python_routes(project, rel, code, out)
+        for h in out:
+            found.setdefault((h.rel, h.function), h)
+    _django_urlconfs(project, found)
+    return sorted(found.values(), key=lambda h: (h.rel, h.function))
+
+
+# ── file-based routes ──
+
+
+def _file_routes(project: Project, rel: str, code: CodeFacts, routes, out: list[Handler]) -> None:
+    for pattern, entry in routes:
+        m = pattern.search(rel)
+        if m is None:
+            continue
+        route = "/" + entry.get("route-prefix", "") + _clean_route(m.group("route"))
+        route = route.rstrip("/") or "/"
+        for export, method in entry["exports"].items():
+            fid = _exported_function(project, rel, code, export)
+            if fid is not None:
+                out.append(Handler(rel, fid, entry["framework"], method, route))
+        if entry.get("serve-calls"):
+            for fid in _served_functions(project, rel, code):
+                out.append(Handler(rel, fid, entry["framework"], "*", route))
+        return
+
+
+def _clean_route(route: str) -> str:
+    parts = [p for p in route.split("/") if p and not (p.startswith("(") and p.endswith(")"))]
+    route = "/".join(parts)
+    return re.sub(r"/?index$", "", route)
+
+
+def _exported_function(project: Project, rel: str, code: CodeFacts, name: str) -> int | None:
+    for e in code.exports:
+        if e.name != name or e.source is not None:
+            continue
+        value: Value | None = e.value
+        if e.local is not None and (value is None or isinstance(value, Ref)):
+            b = code.module_binding(e.local)
+            value = b.value if b is not None else value
+        fid = _handler_function(project, rel, code, value)
+        if fid is not None:
+            return fid
+    return None
+
+
+def _handler_function(
+    project: Project, rel: str, code: CodeFacts, value: Value | None
+) -> int | None:
+    """The function a handler export is: itself, or the callback a wrapper was given
+    (`export const POST = withAuth(async (req) => …)`)."""
+    if isinstance(value, FnValue):
+        return value.function
+    if isinstance(value, Ref) and len(value.path) == 1:
+        found = project.callgraph.function_of(rel, value, None)
+        return found[1] if found is not None and found[0] == rel else None
+    if isinstance(value, CallResult):
+        call = code.calls[value.call]
+        for arg in reversed(call.args):
+            fid = _handler_function(project, rel, code, arg)
+            if fid is not None:
+                return fid
+    return None
+
+
+def _served_functions(project: Project, rel: str, code: CodeFacts) -> list[int]:
+    serve = [tuple(p) for p in project.knowledge["serve-calls"]]
+    out = []
+    for call in code.calls:
+        if call.path in serve and call.args:
+            fid = _handler_function(project, rel, code, call.args[-1])
+            if fid is not None:
+                out.append(fid)
+    return out
+
+
+# ── route registrations: app.post("/path", handler) ──
+
+
+def _registered_routes(project: Project, rel: str, code: CodeFacts, out: list[Handler]) -> None:
+    k = project.knowledge
+    modules = set(k["server-framework-modules"])
+    if not any(b.kind == "import" and _module_root(b.source) in modules for b in code.bindings):
+        return
+    framework = next(
+        (
+            _module_root(b.source)
+            for b in code.bindings
+            if b.kind == "import" and _module_root(b.source) in modules
+        ),
+        "server",
+    )
+    methods = k["route-methods"]
+    for call in code.calls:
+        if call.name not in methods or call.path is None or len(call.path) < 2 or not call.args:
+            continue
+        route = _route_string(call.args[0])
+        if route is None:
+            continue
+        for arg in reversed(call.args[1:]):
+            fid = _handler_function(project, rel, code, arg)
+            if fid is not None:
+                out.append(Handler(rel, fid, framework.capitalize(), methods[call.name], route))
+                break
+    for call in code.calls:  # fastify.route({ method, url, handler })
+        if call.name == "route" and call.args and isinstance(call.args[0], Obj):
+            opts = call.args[0]
+            url, handler = _route_string(opts.get("url") or Str("")), opts.get("handler")
+            fid = _handler_function(project, rel, code, handler)
+            if url is not None and fid is not None:
+                method = getattr(opts.get("method"), "value", "*")
+                out.append(Handler(rel, fid, framework.capitalize(), str(method).upper(), url))
+
+
+def _route_string(value: Value) -> str | None:
+    if isinstance(value, Str) and value.value.startswith("/"):
+        return value.value
+    return None
+
+
+def _module_root(source: str | None) -> str:
+    if not source:
+        return ""
+    if source.startswith("@"):
+        return "/".join(source.split("/")[:2])
+    return source.split("/")[0]
+
+
+# ── exports that platforms call: Lambda/Netlify `handler`, Workers `fetch`, Server Actions ──
+
+
+def _js_exports(project: Project, rel: str, code: CodeFacts, out: list[Handler]) -> None:
+    for e in code.exports:
+        if e.name == "handler" and e.source is None:
+            fid = _exported_function(project, rel, code, "handler")
+            if fid is not None and code.functions[fid].params:
+                out.append(
+                    Handler(rel, fid, "Lambda handler", "*", "/" + posixpath.splitext(rel)[0])
+                )
+        if (
+            e.name == "default"
+            and isinstance(e.value, Obj)
+            and isinstance(e.value.get("fetch"), FnValue)
+        ):
+            out.append(Handler(rel, e.value.get("fetch").function, "Workers fetch", "*", "/"))
+    if "use server" in code.directives:
+        for e in code.exports:
+            fid = _exported_function(project, rel, code, e.name)
+            if fid is not None and code.functions[fid].is_async:
+                out.append(Handler(rel, fid, "Server Action", "POST", f"{rel}#{e.name}"))
+
+
+# ── Python ──
+
+
+def _python_routes(project: Project, rel: str, code: CodeFacts, out: list[Handler]) -> None:
+    k = project.knowledge
+    web = set(k["python-web-modules"])
+    if not any(b.kind == "import" and (b.source or "").split(".")[0] in web for b in code.bindings):
+        return
+    decorators = k["python-route-decorators"]
+    for fn in code.functions:
+        for d in fn.decorators:
+            if not isinstance(d, CallResult):
+                continue
+            call = code.calls[d.call]
+            if call.name not in decorators or call.path is None:
+                continue
+            route = _route_string(call.args[0]) if call.args else None
+            if route is None and call.name != "api_view":
+                continue
+            method = decorators[call.name]
+            methods = call.kwarg("methods") or (
+                call.args[0] if call.name == "api_view" and call.args else None
+            )
+            if method == "*" and methods is not None:
+                listed = [getattr(v, "value", "") for v in getattr(methods, "items", ())]
+                method = "POST" if "POST" in listed else (listed[0] if listed else "*")
+            out.append(Handler(rel, fn.id, _python_framework(code), method, route or f"/{fn.name}"))
+    bases = set(k["python-view-bases"])
+    view_methods = k["python-view-methods"]
+    view_classes = {
+        c.name
+        for c in code.classes
+        if any(isinstance(b, Ref) and b.path[-1] in bases for b in c.bases)
+    }
+    for fn in code.functions:
+        if fn.class_name in view_classes and fn.name in view_methods:
+            out.append(
+                Handler(
+                    rel,
+                    fn.id,
+                    "class-based view",
+                    view_methods[fn.name],
+                    f"{fn.class_name}.{fn.name}",
+                )
+            )
+    if posixpath.basename(rel) == "views.py" or "/views/" in rel:
+        for fn in code.functions:
+            if fn.parent is None and fn.class_name is None and fn.params[:1] == ("request",):
+                out.append(Handler(rel, fn.id, "Django view", "*", f"/{fn.name}"))
+
+
+def _python_framework(code: CodeFacts) -> str:
+    for b in code.bindings:
+        root = (b.source or "").split(".")[0] if b.kind == "import" else ""
+        if root in (
+            "fastapi",
+            "flask",
+            "starlette",
+            "quart",
+            "sanic",
+            "litestar",
+            "django",
+            "ninja",
+            "falcon",
+        ):
+            return {
+                "fastapi": "FastAPI",
+                "flask": "Flask",
+                "django": "Django",
+                "ninja": "Django Ninja",
+            }.get(root, root.capitalize())
+    return "Python web"
+
+
+def _django_urlconfs(project: Project, found: dict[tuple[str, int], Handler]) -> None:
+    """`path("stripe/webhook/", views.stripe_webhook)` names the view's route."""
+    url_functions = set(project.knowledge["django-url-functions"])
+    for rel, code in project.code_files():
+        if code.language != "python" or not rel.endswith("urls.py"):
+            continue
+        for call in code.calls:
+            if call.path is None or call.path[-1] not in url_functions or len(call.args) < 2:
+                continue
+            route = call.args[0].value if isinstance(call.args[0], Str) else None
+            view = call.args[1]
+            if isinstance(view, CallResult):  # SomeView.as_view()
+                continue
+            target = project.callgraph.function_of(rel, view, call.function)
+            if target is None or route is None:
+                continue
+            existing = found.get(target)
+            method = existing.method if existing is not None else "*"
+            found[target] = Handler(
+                target[0], target[1], "Django view", method, "/" + route.lstrip("^/")
+            )

@@ -1,0 +1,152 @@
+"""Shared analyses: request handlers, the call graph, value origins across files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scalelint.analysis.project import Project
+from scalelint.catalogue import knowledge_tables
+from scalelint.config import Config
+from scalelint.context import build_context
+from scalelint.discover import discover
+from scalelint.engine import extract_all
+from scalelint.facts.code import Ref
+
+
+def build(tmp_path: Path, files: dict[str, str]) -> Project:
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    found = discover(tmp_path, [tmp_path], list(Config().exclude))
+    facts = extract_all(found.root, found.files)
+    return Project(facts, build_context(facts, Config(), knowledge_tables(), found.marker_dirs))
+
+
+def routes(project: Project) -> set[tuple[str, str, str]]:
+    return {(h.rel, h.method, h.route) for h in project.handlers}
+
+
+def test_file_routes_and_wrapped_exports(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"next": "15.0.0"}}',
+            "app/api/webhooks/stripe/route.ts": "export async function POST(req: Request) { return new Response('ok') }\n",
+            "app/(marketing)/blog/[slug]/page.tsx": "export default async function Page() { return null }\n",
+            "app/api/users/route.ts": "import { withAuth } from '@/lib/auth';\nexport const GET = withAuth(async (req) => Response.json([]));\n",
+            "pages/api/hello.ts": "export default function handler(req, res) { res.json({}) }\n",
+            "supabase/functions/stripe-webhook/index.ts": "Deno.serve(async (req) => new Response('ok'));\n",
+            "supabase/functions/_shared/cors.ts": "export const cors = {};\n",
+            "app/actions.ts": "'use server';\nexport async function save(form: FormData) {}\n",
+            "scripts/seed.ts": "export async function POST() {}\n",
+        },
+    )
+    assert routes(p) == {
+        ("app/api/webhooks/stripe/route.ts", "POST", "/api/webhooks/stripe"),
+        ("app/(marketing)/blog/[slug]/page.tsx", "GET", "/blog/[slug]"),
+        ("app/api/users/route.ts", "GET", "/api/users"),
+        ("pages/api/hello.ts", "*", "/api/hello"),
+        ("supabase/functions/stripe-webhook/index.ts", "*", "/stripe-webhook"),
+        ("app/actions.ts", "POST", "app/actions.ts#save"),
+    }
+
+
+def test_registered_routes_express_hono_fastify(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"express": "4"}}',
+            "server.ts": (
+                "import express from 'express';\nconst app = express();\n"
+                "app.post('/webhooks/stripe', express.raw({ type: 'application/json' }), async (req, res) => { res.send() });\n"
+                "async function list(req, res) {}\napp.get('/api/items', requireAuth, list);\n"
+                "app.listen(3000);\n"
+            ),
+            "lib/cache.ts": "const m = new Map();\nm.get('/not-a-route');\n",
+        },
+    )
+    assert routes(p) == {
+        ("server.ts", "POST", "/webhooks/stripe"),
+        ("server.ts", "GET", "/api/items"),
+    }
+
+
+def test_python_routes_and_django_views(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "a"\nversion = "0"\n',
+            "api/routes.py": (
+                "from fastapi import APIRouter\nrouter = APIRouter()\n\n"
+                "@router.post('/stripe/webhook')\nasync def stripe_webhook(request):\n    pass\n\n"
+                "@router.get('/items')\ndef items():\n    pass\n\n"
+                "def helper():\n    pass\n"
+            ),
+            "web/app.py": "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/hook', methods=['POST'])\ndef hook():\n    pass\n",
+            "shop/views.py": (
+                "from django.http import HttpResponse\nfrom rest_framework.views import APIView\n\n"
+                "def stripe_webhook(request):\n    return HttpResponse()\n\n"
+                "class Orders(APIView):\n    def get(self, request):\n        pass\n\n    def _helper(self):\n        pass\n"
+            ),
+            "shop/urls.py": "from django.urls import path\nfrom . import views\n\nurlpatterns = [path('stripe/webhook/', views.stripe_webhook)]\n",
+        },
+    )
+    assert routes(p) == {
+        ("api/routes.py", "POST", "/stripe/webhook"),
+        ("api/routes.py", "GET", "/items"),
+        ("web/app.py", "POST", "/hook"),
+        ("shop/views.py", "*", "/stripe/webhook/"),
+        ("shop/views.py", "GET", "Orders.get"),
+    }
+
+
+def test_call_graph_follows_imports_and_cycles(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"next": "15.0.0"}}',
+            "tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./src/*"]}}}',
+            "src/app/api/hook/route.ts": (
+                "import { handleCheckout } from '@/lib/stripe-handlers';\n"
+                "export async function POST(req: Request) {\n  await handleCheckout(await req.json());\n  return new Response('ok');\n}\n"
+            ),
+            "src/lib/stripe-handlers.ts": (
+                "import * as mail from './mail';\nexport async function handleCheckout(e) {\n  await mail.sendWelcome(e);\n  await again(e);\n}\n"
+                "async function again(e) { await handleCheckout(e); }\n"
+            ),
+            "src/lib/mail.ts": "import { Resend } from 'resend';\nconst resend = new Resend('x');\nexport async function sendWelcome(e) {\n  await resend.emails.send({});\n}\n",
+        },
+    )
+    (handler,) = p.handlers
+    reached = {r.call.text: r for r in p.callgraph.reachable(handler.rel, handler.function)}
+    send = reached["resend.emails.send"]
+    assert send.rel == "src/lib/mail.ts"
+    assert send.entry[1].text == "handleCheckout"
+    assert (
+        send.describe()
+        == "handleCheckout → mail.sendWelcome → resend.emails.send (src/lib/mail.ts:4)"
+    )
+
+
+def test_origins_through_reexports_singletons_and_python(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"next": "15.0.0"}}',
+            "lib/db.ts": "import { Pool } from 'pg';\nlet pool: Pool | undefined;\nexport function getPool() {\n  if (!pool) pool = new Pool();\n  return pool;\n}\nexport const shared = new Pool();\n",
+            "lib/index.ts": "export * from './db';\n",
+            "app/page.tsx": "import { shared } from '../lib';\nexport default async function P() { await shared.query('x') }\n",
+            "backend/core/db.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://x')\n",
+            "backend/api/deps.py": "from ..core.db import engine\n",
+        },
+    )
+    code = p.code("app/page.tsx")
+    (c,) = p.constructions_of("app/page.tsx", Ref(("shared",)), None)
+    assert c.rel == "lib/db.ts" and c.id == "pg.Pool" and c.call.span.line == 7
+    db = p.code("lib/db.ts")
+    lazy = p.constructions_of("lib/db.ts", Ref(("pool",)), db.functions[0].id)
+    assert [x.call.span.line for x in lazy] == [4]
+    (py,) = p.constructions_of("backend/api/deps.py", Ref(("engine",)), None)
+    assert py.id == "sqlalchemy.create_engine"
+    assert code is not None
