@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from scalelint import __version__
+from scalelint.baseline import BaselineError, write_baseline
 from scalelint.catalogue import CatalogueError, load_rules
 from scalelint.config import PLATFORMS, ConfigError
 from scalelint.findings import SEVERITY_RANK
@@ -71,6 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print findings and nothing else")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="report only findings not recorded in FILE (see --write-baseline)",
+    )
+    check.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record every current finding in FILE and exit 0",
+    )
+    check.add_argument(
+        "--paths-relative-to",
+        type=Path,
+        metavar="DIR",
+        help="print paths relative to DIR instead of the project root",
+    )
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     rules = sub.add_parser("rules", help="list the rules, or show one rule's documentation")
@@ -90,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "rules":
             return _rules(args)
         return _check(args)
-    except (ConfigError, CatalogueError) as e:
+    except (ConfigError, CatalogueError, BaselineError) as e:
         print(f"scalelint: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -118,8 +137,19 @@ def _check(args: argparse.Namespace) -> int:
             platform=args.platform,
             force_exclude=args.force_exclude,
             debug=args.debug,
+            baseline=args.baseline,
+            write_baseline=args.write_baseline,
         )
     )
+    if args.write_baseline is not None:
+        n = write_baseline(args.write_baseline, run.result.findings)
+        print(
+            f"Wrote {n} finding{'s' if n != 1 else ''} to {args.write_baseline}; "
+            f"pass `--baseline {args.write_baseline}` to report only new ones."
+        )
+        return 0
+    if args.paths_relative_to is not None:
+        run = run.rebased(args.paths_relative_to)
     data = ReportData(run.result, run.lines, run.rules, run.root, run.version)
     to_file = args.output is not None
     color = args.color == "always" or (

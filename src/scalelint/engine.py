@@ -9,6 +9,7 @@ from the whole project: a hook given one staged route still knows the Prisma sch
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from scalelint import __version__
 from scalelint.analysis.project import Project
+from scalelint.baseline import apply_baseline, read_baseline
 from scalelint.catalogue import RuleMeta, knowledge_names, knowledge_tables, load_rules
 from scalelint.config import Config, check_selector, find_config, load_config, selected
 from scalelint.context import build_context
@@ -39,6 +41,8 @@ class RunOptions:
     platform: str | None = None
     force_exclude: bool = False
     debug: bool = False
+    baseline: Path | None = None  # report only findings not recorded here
+    write_baseline: Path | None = None  # record every finding here instead
 
 
 @dataclass
@@ -49,6 +53,26 @@ class CheckRun:
     root: Path
     config: Config
     version: str = __version__
+
+    def rebased(self, base: Path) -> CheckRun:
+        """The same run with paths relative to `base` instead of the project root (the Action
+        reports against the repository root when the project is a subfolder of it)."""
+        prefix = os.path.relpath(self.root, base.resolve()).replace(os.sep, "/")
+        if prefix == ".":
+            return self
+
+        def move(path: str) -> str:
+            return f"{prefix}/{path}" if path else prefix
+
+        result = replace(
+            self.result,
+            findings=[replace(f, path=move(f.path)) for f in self.result.findings],
+            diagnostics=[
+                replace(d, path=move(d.path)) if d.path else d for d in self.result.diagnostics
+            ],
+        )
+        lines = {move(k): v for k, v in self.lines.items()}
+        return replace(self, result=result, lines=lines, root=base.resolve())
 
 
 def run_check(opts: RunOptions) -> CheckRun:
@@ -113,6 +137,11 @@ def run_check(opts: RunOptions) -> CheckRun:
     findings.sort(key=lambda f: f.sort_key)
     lines = read_lines(found.root, {f.path for f in findings})
     result.findings = assign_fingerprints(findings, lines)
+    baseline = opts.baseline or (found.root / config.baseline if config.baseline else None)
+    if opts.write_baseline is None and baseline is not None:
+        applied = apply_baseline(result.findings, read_baseline(baseline), targets)
+        result.findings = applied.kept
+        result.baselined, result.baseline_stale = applied.matched, applied.stale
     return CheckRun(result, lines, metas, found.root, config)
 
 

@@ -138,13 +138,24 @@ def _plain(markdown: str) -> str:
     return re.sub(r"^#+ ", "", markdown, flags=re.M)
 
 
+def _unset_sentinel(value, default) -> bool:
+    """sarif-om defaults indexes and ranks to -1, SARIF's "unset" value: writing it out only
+    makes validators complain (SARIF2004), so it is dropped like None."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value == -1
+        and value == default
+    )
+
+
 def to_sarif(obj):
     """sarif-om objects → JSON-ready dicts with the schema's camelCase names, None dropped."""
     if attr.has(type(obj)):
         out = {}
         for f in attr.fields(type(obj)):
             v = getattr(obj, f.name)
-            if v is None:
+            if v is None or _unset_sentinel(v, f.default):
                 continue
             out[f.metadata.get("schema_property_name", f.name)] = to_sarif(v)
         if isinstance(obj, om.PropertyBag):
