@@ -314,7 +314,9 @@ def test_baseline_round_trip(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["findings"] == [] and doc["summary"]["baselined"] == len(recorded)
 
-    (app / ".env.staging").write_text(DIRECT.replace("/postgres\n", "/postgres?connection_limit=1\n"))
+    (app / ".env.staging").write_text(
+        DIRECT.replace("/postgres\n", "/postgres?connection_limit=1\n")
+    )
     assert main(["check", str(app), "--baseline", str(baseline), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert [(f["path"], f["rule"]) for f in doc["findings"]] == [(".env.staging", "SL101")]

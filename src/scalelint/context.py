@@ -90,6 +90,7 @@ class ProjectContext:
     prisma_schemas: list[tuple[str, PrismaFacts]] = field(default_factory=list)
     migration_urls: list[tuple[str, int, str, tuple]] = field(default_factory=list)
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)  # package dir → deps
+    _runtime_deps: dict[str, dict[str, str]] = field(default_factory=dict)  # without dev/peer deps
     _request_spec: pathspec.GitIgnoreSpec | None = None
     pooler_dirs: set[str] = field(default_factory=set)
     _file_platform: dict[str, Platform] = field(default_factory=dict)
@@ -153,12 +154,19 @@ class ProjectContext:
         return ""
 
     def _lambda_handler(self, rel: str) -> bool:
+        """`export const handler = async (event, context) => …`, or Python's
+        `def lambda_handler(event, context)`: the shapes AWS Lambda calls."""
         facts = self.files.get(rel)
         code = facts.code if facts is not None else None
-        return (
-            code is not None
-            and code.language == "js"
-            and any(e.name == "handler" for e in code.exports)
+        if code is None:
+            return False
+        if code.language == "js":
+            return any(e.name == "handler" for e in code.exports)
+        return any(
+            f.parent is None
+            and f.name in ("lambda_handler", "handler")
+            and f.params[:2] == ("event", "context")
+            for f in code.functions
         )
 
     def dependencies(self, rel: str) -> dict[str, str]:
@@ -239,8 +247,11 @@ def build_context(
             d = posixpath.dirname(rel)
             package_dirs.add(d)
             deps = ctx._deps.setdefault(d, {})
+            runtime = ctx._runtime_deps.setdefault(d, {})
             for k, v in f.manifest.dependencies.items():
                 deps.setdefault(k, v)
+                if k not in f.manifest.dev_only:
+                    runtime.setdefault(k, v)
     for d in package_dirs:
         ctx.packages[d] = Platform("unknown", "")
     for rel, f in files.items():
@@ -268,7 +279,7 @@ def _detect_platforms(
     for rel, f in files.items():
         pkg = ctx.package_of(rel)
         host = f.host
-        if host is not None and host.platform in _STRONG_HOSTS:
+        if host is not None and host.platform in _STRONG_HOSTS and _hosts_package(rel, pkg):
             if f.kind in ("fly_toml", "dockerfile") and posixpath.dirname(rel) in pooler_dirs:
                 continue
             strong.setdefault(pkg, []).append(
@@ -283,7 +294,7 @@ def _detect_platforms(
             (0, Platform("vercel", ".vercel/ (a linked Vercel project)"))
         )
     for pkg in ctx.packages:
-        deps = ctx._deps.get(pkg, {})
+        deps = ctx._runtime_deps.get(pkg, {})
         table = ctx.knowledge["platform-dependencies"]
         for platform in ("edge", "lambda", "vercel"):
             hit = next((d for d in table[platform] if d in deps), None)
@@ -304,6 +315,16 @@ def _detect_platforms(
         if chosen is None:
             chosen = next((weak[d] for d in chain if d in weak), Platform("unknown", ""))
         ctx.packages[pkg] = chosen
+
+
+HOSTING_SUBDIRS = ("docker", ".docker", "deploy", "deployment", ".deploy")
+
+
+def _hosts_package(rel: str, pkg: str) -> bool:
+    """A hosting file speaks for the package it sits in (or its docker/deploy folder), not for
+    whatever package happens to contain the folder of some side service."""
+    d = posixpath.dirname(rel)
+    return d == pkg or (posixpath.dirname(d) == pkg and posixpath.basename(d) in HOSTING_SUBDIRS)
 
 
 def _ancestors(ctx: ProjectContext, pkg: str) -> list[str]:
@@ -426,7 +447,9 @@ def _assign_roles(ctx: ProjectContext, files: Mapping[str, FileFacts]) -> None:
             ctx.roles[name] = Role("runtime", runtime[name])
         elif name in migration:
             ctx.roles[name] = Role("migration", migration[name])
-        elif name in names_migration or any(frag in name.upper() for frag in fragments):
+        elif name in names_migration or any(
+            re.search(rf"(?:^|_){frag}", name.upper()) for frag in fragments
+        ):
             ctx.roles[name] = Role("migration", f"the name {name}")
         elif name in names_runtime:
             ctx.roles[name] = Role("runtime", f"the name {name}")

@@ -159,6 +159,17 @@ def _matches(entry: dict, url: DbUrl) -> bool:
     return True
 
 
+def is_loopback(host: str) -> bool:
+    """This machine only: a password for it is a development default, not a credential."""
+    return host in (
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        "0.0.0.0",
+        "host.docker.internal",
+    ) or host.startswith("127.")
+
+
 def is_local(host: str, knowledge: dict) -> bool:
     local = knowledge["local-hosts"]
     if host in local["exact"] or any(host.endswith(s) for s in local["suffixes"]):
@@ -176,7 +187,7 @@ def is_placeholder(url: DbUrl, knowledge: dict) -> bool:
 # ── secrets ──────────────────────────────────────────────────────────────────────────────
 
 _SECRET_NAME = re.compile(
-    r"(?i)(SECRET|_KEY$|^KEY$|_KEY_|TOKEN|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY)"
+    r"(?i)(SECRET|_KEY$|^KEY$|_KEY_|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY|CREDENTIAL|API_?KEY)"
 )
 _ASSIGNMENT = re.compile(
     r"""^(?P<pre>\s*(?:export\s+)?["']?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[=:]\s*)(?P<value>.+?)(?P<post>\s*,?\s*)$"""

@@ -81,8 +81,9 @@ def url_sources(
         ]
     if isinstance(value, Ref) and len(value.path) == 2 and _ENV_NAME.match(value.path[1]):
         root = code.lookup(value.path[0], function)
-        if value.path[0] in ENV_MODULE_NAMES and (
-            root is None or root.kind in ("import", "const", "assign")
-        ):
+        # `env.DATABASE_URL`: a typed-env module, or the `env` a Worker's fetch(req, env) gets
+        known_root = root is None or root.kind in ("import", "const", "assign")
+        workers_env = root is not None and root.kind == "param" and value.path[0] == "env"
+        if value.path[0] in ENV_MODULE_NAMES and (known_root or workers_env):
             return [UrlSource(env=value.path[1])]
     return []

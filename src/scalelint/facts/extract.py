@@ -4,6 +4,7 @@ becomes a Problem (reported as SL001) and the run goes on."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 
@@ -54,11 +55,18 @@ TEXT_EXTRACTORS: dict[str, Callable[[FileFacts, str], None]] = {
 }
 
 MINIFIED_MIN_BYTES = 20_000
+# tree-sitter keeps going past syntax errors, and its TS grammar trips on some valid code (a bare
+# `&` in JSX text, `sql<T>\`…\``); an error that small changes no fact. A file is reported only
+# when this share of it could not be placed in the tree.
+SYNTAX_ERROR_SHARE = 0.05
 MINIFIED_LINE = 1_000  # average characters per line above which a JS file is a bundle
 
 
 def extract(rel: str, kind: str, data: bytes) -> FileFacts:
     facts = FileFacts(rel, kind)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows editors)
+        with contextlib.suppress(UnicodeDecodeError):
+            data = data.decode("utf-16").encode("utf-8")
     if b"\x00" in data[:8192]:
         facts.problems.append(Problem(1, "binary content (a NUL byte): not a text file, skipped"))
         facts.skipped = "binary"
@@ -107,11 +115,23 @@ def _extract_code(facts: FileFacts, kind: str, data: bytes) -> None:
         code, suppressions, error = extract_js(data, kind)
     facts.code = code
     facts.suppressions = suppressions
-    if error is not None:
-        line, text = error
+    if error is None or _template(data):
+        return
+    line, text, share = error
+    if share >= SYNTAX_ERROR_SHARE:
+        near = f" near `{text}`" if text.strip() else ""
         facts.problems.append(
-            Problem(line, f"syntax error near `{text}`; the rest of the file is still checked")
+            Problem(
+                line,
+                f"{share:.0%} of this file could not be parsed (a syntax error{near} at line {line}, or "
+                f"syntax the parser does not know); problems in it may go unreported",
+            )
         )
+
+
+def _template(data: bytes) -> bool:
+    """A Jinja/Nunjucks template that generates code: not code to check."""
+    return b"{%" in data and b"%}" in data
 
 
 def _minified(data: bytes) -> bool:

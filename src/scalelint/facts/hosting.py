@@ -35,6 +35,7 @@ SERVER_COMMANDS = (
     "tsx",
     "ts-node",
 )
+LAMBDA_IMAGES = ("public.ecr.aws/lambda/", "amazon/aws-lambda-")
 SERVER_IMAGES = (
     "node",
     "python",
@@ -63,11 +64,16 @@ def extract_wrangler(facts: FileFacts, text: str) -> None:
         j = parse_jsonc(text)
         data = j.value if isinstance(j.value, dict) else {}
         line_of = j.line_of
-    for key, value in (
-        (data.get("vars") or {}).items() if isinstance(data.get("vars"), dict) else ()
-    ):
-        if isinstance(value, str):
-            facts.env.append(EnvVar(key, value, Span.at_line(line_of("vars", key)), "wrangler"))
+    tables = [(("vars",), data.get("vars"))]
+    envs = data.get("env") if isinstance(data.get("env"), dict) else {}
+    tables += [
+        (("env", n, "vars"), cfg.get("vars")) for n, cfg in envs.items() if isinstance(cfg, dict)
+    ]
+    for path, table in tables:  # top-level `vars` and every `[env.<name>.vars]`
+        for key, value in table.items() if isinstance(table, dict) else ():
+            if isinstance(value, str):
+                span = Span.at_line(line_of(*path, key))
+                facts.env.append(EnvVar(key, value, span, "wrangler"))
     facts.host = HostConfig("edge", facts.rel.rsplit("/", 1)[-1], 1, (), str(data.get("main", "")))
 
 
@@ -135,17 +141,22 @@ def extract_procfile(facts: FileFacts, text: str) -> None:
 def extract_dockerfile(facts: FileFacts, text: str) -> None:
     doc = parse_dockerfile(text)
     images = tuple(image for image, _ in doc.images)
-    command = doc.command.lower()
-    runs_server = any(word in command for word in SERVER_COMMANDS)
-    if not command:
-        final = images[-1].lower() if images else ""
-        runs_server = any(final.startswith(prefix) for prefix in SERVER_IMAGES)
-    evidence = "Dockerfile" + (f" runs `{_short(doc.command)}`" if doc.command else "")
-    line = doc.command_line or (doc.images[-1][1] if doc.images else 1)
-    facts.host = HostConfig(
-        "server" if runs_server else "container", evidence, line, images, doc.command
-    )
     facts.suppressions = line_comment_directives(text, ("#",))
+    if any(image.lower().startswith(LAMBDA_IMAGES) for image in images):
+        evidence = "Dockerfile built on an AWS Lambda base image"
+        facts.host = HostConfig("lambda", evidence, 1, images, doc.command)
+        return
+    # any stage that starts a server counts: multi-stage files often end in a worker stage
+    server = next(
+        ((c, n) for c, n in doc.commands if any(w in c.lower() for w in SERVER_COMMANDS)), None
+    )
+    final = images[-1].lower() if images else ""
+    runs_server = server is not None or any(final.startswith(p) for p in SERVER_IMAGES)
+    command, line = server or (doc.command, doc.command_line)
+    evidence = "Dockerfile" + (f" runs `{_short(command)}`" if command else "")
+    line = line or (doc.images[-1][1] if doc.images else 1)
+    platform = "server" if runs_server else "container"
+    facts.host = HostConfig(platform, evidence, line, images, command)
 
 
 def _short(command: str) -> str:

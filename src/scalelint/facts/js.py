@@ -29,7 +29,7 @@ from scalelint.facts.code import (
 )
 from scalelint.facts.comments import Suppression
 from scalelint.facts.source import MAX_ITEMS, MAX_VALUE_DEPTH, SourceWalk, call_record
-from scalelint.parsers.treesitter import first_error, parse
+from scalelint.parsers.treesitter import error_share, first_error, parse
 
 FUNCTION_TYPES = frozenset(
     {
@@ -87,7 +87,7 @@ COMMENT_MARKERS = (b"//", b"/*", b"*")
 
 def extract_js(
     source: bytes, kind: str
-) -> tuple[CodeFacts, list[Suppression], tuple[int, str] | None]:
+) -> tuple[CodeFacts, list[Suppression], tuple[int, str, float] | None]:
     """Facts, suppression comments and the first syntax error (line, text) of a JS/TS file."""
     tree = parse(kind, source)
     walk = _JsWalk(source)
@@ -95,7 +95,9 @@ def extract_js(
     walk.program(root)
     walk.finish(COMMENT_MARKERS)
     err = first_error(root)
-    error = (err.start_point[0] + 1, walk.text(err, 40)) if err is not None else None
+    error = (
+        (err.start_point[0] + 1, walk.text(err, 40), error_share(root)) if err is not None else None
+    )
     return walk.facts, walk.suppressions, error
 
 

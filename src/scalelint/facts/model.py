@@ -87,6 +87,7 @@ class Manifest:
     dependencies: dict[str, str] = field(default_factory=dict)  # name → version spec ("" unknown)
     scripts: dict[str, str] = field(default_factory=dict)
     entry: str = ""  # package.json main/module/exports["."], for workspace imports
+    dev_only: set[str] = field(default_factory=set)  # devDependencies/peerDependencies only
 
 
 @dataclass

@@ -28,7 +28,7 @@ from scalelint.facts.code import (
 )
 from scalelint.facts.comments import Suppression
 from scalelint.facts.source import MAX_ITEMS, MAX_VALUE_DEPTH, SourceWalk, call_record
-from scalelint.parsers.treesitter import first_error, parse
+from scalelint.parsers.treesitter import error_share, first_error, parse
 
 SKIP_TYPES = frozenset(
     {
@@ -69,14 +69,18 @@ ENV_CALLS = frozenset(
 COMMENT_MARKERS = (b"#",)
 
 
-def extract_python(source: bytes) -> tuple[CodeFacts, list[Suppression], tuple[int, str] | None]:
+def extract_python(
+    source: bytes,
+) -> tuple[CodeFacts, list[Suppression], tuple[int, str, float] | None]:
     tree = parse("python", source)
     walk = _PyWalk(source)
     root = tree.root_node
     walk.module(root)
     walk.finish(COMMENT_MARKERS)
     err = first_error(root)
-    error = (err.start_point[0] + 1, walk.text(err, 40)) if err is not None else None
+    error = (
+        (err.start_point[0] + 1, walk.text(err, 40), error_share(root)) if err is not None else None
+    )
     return walk.facts, walk.suppressions, error
 
 

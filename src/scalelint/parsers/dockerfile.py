@@ -10,6 +10,7 @@ class DockerDoc:
     images: list[tuple[str, int]] = field(default_factory=list)  # (image, line), every FROM
     command: str = ""  # the last CMD / ENTRYPOINT, as written
     command_line: int = 0
+    commands: list[tuple[str, int]] = field(default_factory=list)  # every stage's CMD / ENTRYPOINT
 
 
 def parse_dockerfile(text: str) -> DockerDoc:
@@ -25,6 +26,7 @@ def parse_dockerfile(text: str) -> DockerDoc:
         elif word in ("CMD", "ENTRYPOINT"):
             doc.command = rest
             doc.command_line = n
+            doc.commands.append((rest, n))
     return doc
 
 

@@ -38,6 +38,31 @@ def parse(kind: str, source: bytes) -> ts.Tree:
     return parser_for(kind).parse(source)
 
 
+def error_share(root: ts.Node) -> float:
+    """The share of the file's bytes tree-sitter could not place in the syntax tree.
+
+    An ERROR node often wraps well-parsed statements (a whole file can hang under an ERROR root
+    for one odd token); only the bytes an ERROR node holds outside its parsed children count.
+    """
+    if not root.has_error:
+        return 0.0
+    total = max(root.end_byte - root.start_byte, 1)
+    bad = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            bad += 1
+            continue
+        if node.is_error:
+            kept = [c for c in node.children if c.is_named and not c.is_error]
+            bad += (node.end_byte - node.start_byte) - sum(c.end_byte - c.start_byte for c in kept)
+            stack.extend(kept)
+        elif node.has_error:
+            stack.extend(node.children)
+    return bad / total
+
+
 def first_error(root: ts.Node) -> ts.Node | None:
     """The first ERROR or MISSING node in document order, to point a parse diagnostic at."""
     if not root.has_error:

@@ -18,6 +18,7 @@ from scalelint.context import ResolvedUrl, is_pooler_app
 from scalelint.facts.code import Const, Num, Obj, Ref, Value
 from scalelint.findings import Finding, Span
 from scalelint.rules import report, rule
+from scalelint.urls import is_local, is_placeholder
 
 POOLED = ("transaction-pooler", "accelerate")
 KIND_WORDS = {
@@ -54,7 +55,9 @@ def _runtime_urls(project: Project) -> Iterator[ResolvedUrl]:
 
 
 def _prisma_runtime_vars(project: Project) -> dict[str, str]:
-    """Variables Prisma (≤6) connects through at run time, with the file that says so."""
+    """Variables Prisma (≤6) connects through at run time, with the file that says so: the
+    schema's `url`, and `datasourceUrl` of clients built in request-path code (a script's client
+    on `DIRECT_URL` is not the app's). Migration-only names never count."""
     ctx = project.context
     out: dict[str, str] = {}
     for rel, schema in ctx.prisma_schemas:
@@ -64,11 +67,13 @@ def _prisma_runtime_vars(project: Project) -> dict[str, str]:
         if schema.url is not None and schema.url.kind == "env":
             out.setdefault(schema.url.value, rel)
     for c in ctx.constructions:
-        if c.id == "prisma.PrismaClient":
+        if c.id == "prisma.PrismaClient" and ctx.is_request_path(c.rel):
             for s in c.url:
                 if s.env:
                     out.setdefault(s.env, c.rel)
-    return out
+    return {
+        n: r for n, r in out.items() if (role := ctx.role_of(n)) is None or role.role == "runtime"
+    }
 
 
 def _upstream_of_pooler(project: Project, rel: str) -> bool:
@@ -98,8 +103,8 @@ def direct_connection_in_serverless(project: Project, meta: RuleMeta) -> Iterato
             d.rel,
             d.var.span,
             f"`{r.env}` is {_endpoint(r)}, and this app runs on {platform.describe()}: every "
-            f"function instance opens its own connections, so at 50 concurrent users the "
-            f"database refuses new ones{limit}.",
+            f"function instance opens its own connections, so a burst of traffic multiplies them "
+            f"by the number of warm instances until the database refuses new ones{limit}.",
             fix=_advice(meta, r) + " Keep this URL as `DIRECT_URL` for migrations only.",
             severity=severity,
             confidence=confidence,
@@ -172,7 +177,7 @@ def prisma_missing_connection_limit(project: Project, meta: RuleMeta) -> Iterato
     ctx = project.context
     for name in sorted(_prisma_runtime_vars(project)):
         for r in ctx.resolve_urls([UrlSource(env=name)]):
-            if r.cls.kind in ("accelerate", "local", "unknown") or r.definition is None:
+            if r.definition is None or not _remote_database(r, ctx.knowledge):
                 continue
             platform = ctx.platform_for(r.definition.rel)
             if platform.name not in ("vercel", "lambda"):
@@ -239,8 +244,27 @@ def migrations_use_pooled_url(project: Project, meta: RuleMeta) -> Iterator[Find
                 Span.whole_line(line or 1),
                 f"Migrations connect through {label}, {r.where}: {_endpoint(r)}. Schema changes "
                 f"need a direct connection (prepared statements, advisory locks, long transactions).",
-                fix='Point it at the direct URL (e.g. `env("DIRECT_URL")`) and keep the pooled URL for the app.',
+                fix=_migration_fix(label),
             )
+
+
+def _migration_fix(label: str) -> str:
+    if label.startswith("drizzle"):
+        return (
+            "Point `dbCredentials.url` at the direct URL (e.g. `process.env.DATABASE_URL_UNPOOLED`) "
+            "and keep the pooled URL for the app."
+        )
+    return 'Point `datasource.url` at the direct URL (`env("DIRECT_URL")`) and keep the pooled URL for the app.'
+
+
+def _remote_database(r: ResolvedUrl, knowledge: dict) -> bool:
+    """A real database server Prisma pools connections to: Postgres endpoints, and MySQL ones
+    (PlanetScale, RDS) that the Postgres classes do not describe."""
+    if r.cls.kind in ("direct", "session-pooler", "transaction-pooler"):
+        return True
+    if r.cls.kind == "unknown" and r.url.scheme in ("mysql", "mariadb"):
+        return not is_local(r.url.host, knowledge) and not is_placeholder(r.url, knowledge)
+    return False
 
 
 @rule("SL105")

@@ -13,7 +13,7 @@ from scalelint.context import is_pooler_app, pooler_image
 from scalelint.facts.model import FileFacts
 from scalelint.findings import Finding, Span
 from scalelint.rules import report, rule
-from scalelint.urls import is_local, is_secret_name, parse_db_url
+from scalelint.urls import is_loopback, is_secret_name, parse_db_url
 
 TRUTHY_AUTOSTOP = (True, "stop", "suspend", "true")
 
@@ -146,8 +146,8 @@ def pooler_behind_http_service(project: Project, meta: RuleMeta) -> Iterator[Fin
 @rule("SL604")
 def credentials_in_plain_config(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """A password or secret value committed in hosting config."""
-    ctx = project.context
     public = meta.knowledge["public-name-markers"]
+    known_secrets = meta.knowledge["secret-value-prefixes"]
     placeholders = meta.knowledge["placeholder-values"]
     for f in project.files.values():
         for var in f.env:
@@ -160,7 +160,7 @@ def credentials_in_plain_config(project: Project, meta: RuleMeta) -> Iterator[Fi
                 var.origin, f.rel
             )
             url = parse_db_url(value) if "://" in value or "password=" in value else None
-            if url is not None and url.has_password and not is_local(url.host, ctx.knowledge):
+            if url is not None and url.has_password and not is_loopback(url.host):
                 yield report(
                     meta,
                     f.rel,
@@ -174,6 +174,7 @@ def credentials_in_plain_config(project: Project, meta: RuleMeta) -> Iterator[Fi
                 and is_secret_name(var.name)
                 and not any(m in var.name.upper() for m in public)
             ):
+                known = any(value.startswith(prefix) for prefix in known_secrets)
                 yield report(
                     meta,
                     f.rel,
@@ -181,6 +182,7 @@ def credentials_in_plain_config(project: Project, meta: RuleMeta) -> Iterator[Fi
                     f"`{var.name}` in {where} looks like a secret, and its value is committed in plain "
                     f"text with the repository.",
                     fix=_secret_fix(f, var.name),
+                    confidence=None if known else "medium",
                 )
 
 
@@ -189,6 +191,8 @@ def _secret_fix(f: FileFacts, name: str) -> str:
         return (
             f"Remove it from `[env]` and run `fly secrets set {name}=…` (secrets override `[env]`)."
         )
+    if f.kind in ("wrangler_toml", "wrangler_json"):
+        return f"Remove it from `vars` and run `wrangler secret put {name}`."
     if f.kind == "vercel_json":
         return f"Remove it from vercel.json and add `{name}` in the project's Environment Variables (or `vercel env add {name}`)."
     return f"Remove it from {f.rel} and set `{name}` as a secret of the platform."
