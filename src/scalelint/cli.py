@@ -167,16 +167,33 @@ def _check(args: argparse.Namespace) -> int:
         if path is not None:
             _write(path, _render(fmt, data, False, False, False))
     if args.format == "text" and not args.quiet:
-        for d in run.result.diagnostics:
-            where = f"{d.path}: " if d.path else ""
-            print(
-                f"scalelint: {'warning' if d.kind != 'internal' else 'error'}: {where}{d.message}",
-                file=sys.stderr,
-            )
+        _print_diagnostics(run.result.diagnostics)
     if args.exit_zero:
         return 0
     threshold = SEVERITY_RANK[args.fail_on]
     return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in run.result.findings) else 0
+
+
+def _print_diagnostics(diagnostics) -> None:
+    """Skipped bundles are expected and summed up in one line; anything else is said in full
+    (a path outside the project, a rule that failed)."""
+    routine = [
+        d
+        for d in diagnostics
+        if d.kind == "skipped" and ("minified" in d.message or "limit" in d.message)
+    ]
+    for d in diagnostics:
+        if d in routine:
+            continue
+        where = f"{d.path}: " if d.path else ""
+        level = "error" if d.kind == "internal" else "warning"
+        print(f"scalelint: {level}: {where}{d.message}", file=sys.stderr)
+    if routine:
+        print(
+            f"scalelint: skipped {len(routine)} minified or oversized file{'s' if len(routine) > 1 else ''} "
+            f"(`--format json` lists them; `max-file-size` in config raises the limit)",
+            file=sys.stderr,
+        )
 
 
 def _render(fmt: str, data, color: bool, quiet: bool, statistics: bool) -> str:

@@ -101,6 +101,8 @@ def extract(rel: str, kind: str, data: bytes) -> FileFacts:
         )
     except (ValueError, TypeError, AttributeError) as e:
         facts.problems.append(Problem(1, f"could not read: {_first_line(e)}"))
+    if facts.problems and _template(data):
+        facts.problems = []  # a template that generates this kind of file, not the file itself
     return facts
 
 
@@ -130,8 +132,9 @@ def _extract_code(facts: FileFacts, kind: str, data: bytes) -> None:
 
 
 def _template(data: bytes) -> bool:
-    """A Jinja/Nunjucks template that generates code: not code to check."""
-    return b"{%" in data and b"%}" in data
+    """A Jinja/Nunjucks template (`{% for … %}`, `{{ name }}`) that generates code or config.
+    Asked only of files that failed to parse, so JSX's `style={{ … }}` does not count."""
+    return (b"{%" in data and b"%}" in data) or (b"{{ " in data and b" }}" in data)
 
 
 def _minified(data: bytes) -> bool:
