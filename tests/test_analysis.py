@@ -150,3 +150,24 @@ def test_origins_through_reexports_singletons_and_python(tmp_path):
     (py,) = p.constructions_of("backend/api/deps.py", Ref(("engine",)), None)
     assert py.id == "sqlalchemy.create_engine"
     assert code is not None
+
+
+def test_origins_follow_project_function_returns(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"pg": "8.0.0"}}',
+            "lib/db.ts": "import { Client } from 'pg';\nexport async function getClient() {\n  const c = new Client();\n  await c.connect();\n  return c;\n}\nexport const make = () => new Client();\n",
+            "api/x.ts": "import { getClient, make } from '../lib/db';\nexport async function handler(e) {\n  const client = await getClient();\n  const other = make();\n}\n",
+            "svc/db.py": "from sqlalchemy import create_engine\ndef get_engine():\n    return create_engine('postgresql://x')\n",
+            "svc/app.py": "from svc.db import get_engine\nengine = get_engine()\n",
+        },
+    )
+    code = p.code("api/x.ts")
+    fn = code.functions[0].id
+    (c,) = p.constructions_of("api/x.ts", Ref(("client",)), fn)
+    assert c.rel == "lib/db.ts" and c.call.span.line == 3
+    (m,) = p.constructions_of("api/x.ts", Ref(("other",)), fn)
+    assert m.call.span.line == 7
+    (e,) = p.constructions_of("svc/app.py", Ref(("engine",)), None)
+    assert e.id == "sqlalchemy.create_engine"
