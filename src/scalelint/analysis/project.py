@@ -20,6 +20,7 @@ from scalelint.analysis.callgraph import CallGraph
 from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
+from scalelint.analysis.pools import PoolFacts
 from scalelint.analysis.values import arg_at
 from scalelint.context import ProjectContext
 from scalelint.facts.code import Alt, Binding, CallResult, CodeFacts, Obj, Ref, Value
@@ -51,6 +52,11 @@ class Project:
     @cached_property
     def callgraph(self) -> CallGraph:
         return CallGraph(self)
+
+    @cached_property
+    def pools(self) -> PoolFacts:
+        """Scope, size and uses of every database pool and client (see analysis/pools.py)."""
+        return PoolFacts(self)
 
     @cached_property
     def handlers(self) -> list[Handler]:
