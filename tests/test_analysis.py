@@ -171,3 +171,20 @@ def test_origins_follow_project_function_returns(tmp_path):
     assert m.call.span.line == 7
     (e,) = p.constructions_of("svc/app.py", Ref(("engine",)), None)
     assert e.id == "sqlalchemy.create_engine"
+
+
+def test_hand_rolled_router_registrations(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a"}',
+            "worker.ts": (
+                "class R { constructor() {\n"
+                "  this.register('POST', '/api/follows', (req) => follow(req));\n"
+                "  this.register('get', '/lowercase/is/not/a/method', (req) => follow(req));\n"
+                "  this.cache.set('GET', '/x', 3);\n"
+                "} }\n"
+            ),
+        },
+    )
+    assert routes(p) == {("worker.ts", "POST", "/api/follows")}

@@ -224,8 +224,10 @@ class PoolFacts:
         project = self.project
         globals_ = set(self.knowledge["global-objects"])
         storing = set(self.knowledge["storing-methods"])
-        candidates = any(f.scope == "function" for f in self._facts.values())
-        for rel, code in project.code_files():
+        if not any(f.scope == "function" for f in self._facts.values()):
+            return  # nothing left to find a keeper for
+        files = list(project.code_files())
+        for rel, code in files:
             for a in code.assigns:
                 if a.value is None or a.op not in ("=", "??=", "||="):
                     continue
@@ -241,31 +243,29 @@ class PoolFacts:
                     continue
                 if a.function is None:
                     scope = "module"
-                self._keep(rel, code, a.value, a.function, scope, where, candidates)
+                self._keep(rel, code, a.value, a.function, scope, where)
             for call in code.calls:
-                if (
-                    call is None
-                    or call.name not in storing
-                    or call.path is None
-                    or len(call.path) < 2
-                    or call.binding is None
-                ):
+                if call is None or call.name not in storing or call.path is None:
                     continue
-                b = code.bindings[call.binding]
-                if b.function is not None or b.kind == "param":
+                if len(call.path) < 2:
                     continue
-                where = f"module-level `{call.path[0]}`"
+                b = code.bindings[call.binding] if call.binding is not None else None
+                if call.path[0] in INSTANCE_ROOTS and (b is None or b.kind == "param"):
+                    scope, where = "instance", f"`{'.'.join(call.path[:-1])}`"
+                elif b is not None and b.function is None and b.kind != "param":
+                    scope, where = "lazy", f"module-level `{call.path[0]}`"
+                else:
+                    continue
                 for arg in call.args:
-                    self._keep(rel, code, arg, call.function, "lazy", where, candidates)
-            if not candidates:
-                continue
+                    self._keep(rel, code, arg, call.function, scope, where)
+        for rel, code in files:  # factories a module-level binding calls: `db = createDb()`
             for b in code.bindings:
                 if (
                     b.function is None
                     and b.kind in ("const", "let", "var", "assign")
                     and any(isinstance(v, CallResult) for v in walk_values(b.value))
                 ):
-                    self._keep(rel, code, b.value, None, "module", f"`{b.name}`", True)
+                    self._keep(rel, code, b.value, None, "module", f"`{b.name}`")
 
     def _keep(
         self,
@@ -275,14 +275,13 @@ class PoolFacts:
         function: int | None,
         scope: str,
         where: str,
-        resolve: bool,
     ) -> None:
         for v in walk_values(value):
             if isinstance(v, CallResult):
                 self._kept_calls.add((rel, v.call))
-        if not resolve:
-            return
-        for c in self.project.constructions_of(rel, value, function):
+        parts = [v for v in walk_values(value) if isinstance(v, Ref | CallResult)]
+        found = [c for v in parts for c in self.project.constructions_of(rel, v, function)]
+        for c in _unique(found):
             fact = self._facts.get((c.rel, c.call.id))
             if fact is not None and fact.scope == "function":
                 fact.scope = scope

@@ -208,19 +208,28 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         )
         code = project.code(fact.rel)
         language = code.language if code is not None else "js"
+        opens = _opens(pools.size(fact), fact)
+        if ctx.platform_for(fact.rel).name == "edge":
+            why = (
+                f"every request opens {opens} that no later request can reuse, and unclosed "
+                f"connections stay open on the database until it times them out"
+            )
+        else:
+            why = (
+                f"every request opens {opens} and leaves it open, so at 50 concurrent users "
+                f"the database runs out of connections"
+            )
         yield report(
             meta,
             fact.rel,
             fact.call.span,
-            f"{fact.describe()} is created {runs}{via}, and nothing closes it: every request "
-            f"opens {_opens(pools.size(fact), fact)} and leaves it open, so at 50 concurrent "
-            f"users the database runs out of connections.",
+            f"{fact.describe()} is created {runs}{via}, and nothing closes it: {why}.",
             fix=meta.knowledge["per-request-fix"]["python" if language == "python" else "js"],
         )
 
 
 def _opens(size: PoolSize | None, fact: PoolFact) -> str:
-    if fact.holds == "client":
+    if fact.holds == "client" or (size is not None and size.value == 1):
         return "a new connection"
     if size is not None:
         return f"a new pool of up to {size.value} connections"
