@@ -108,6 +108,9 @@ class PoolFact:
         """Made once and kept: its connections outlive the request that first used it."""
         return self.scope in ("module", "lazy", "instance")
 
+    def record(self, kind: str, use: Use) -> None:
+        {"attach": self.attached, "listen": self.listeners, "close": self.closes}[kind].append(use)
+
     def describe(self) -> str:
         """ "`pool` (node-postgres `Pool`)", "the node-postgres `Pool` behind `db`"."""
         if not self.name:
@@ -289,36 +292,43 @@ class PoolFacts:
 
     # ── what the project does with each pool ──
     def _find_uses(self) -> None:
+        """Attach, listen and close calls anywhere, on the pool itself or on a parameter of a
+        helper the pool is handed to (`closePool(pool)`, `withErrorLogging(pool)`)."""
         project = self.project
         k = self.knowledge
         attach = set(k["pool-attach-calls"])
         closing = set(k["pool-close-methods"])
         listening = set(k["pool-listener-methods"])
         deferring = set(k["deferred-cleanup-calls"])
+        helpers: dict[tuple[str, int], list[tuple[int, str, Use]]] = {}
         for rel, code in project.code_files():
             for call in code.calls:
                 if call is None:
                     continue
+                kind, value = "", None
                 if call.name in closing:
-                    parent = code.calls[call.parent] if call.parent is not None else None
-                    deferred = parent is not None and parent.name in deferring
-                    for fact in self._receiver_facts(rel, code, call):
-                        fact.closes.append(Use(rel, call, deferred))
+                    kind, value = "close", _receiver(call)
                 elif call.name in listening:
                     if (
                         call.args
                         and isinstance(call.args[0], Str)
                         and call.args[0].value == "error"
                     ):
-                        for fact in self._receiver_facts(rel, code, call):
-                            fact.listeners.append(Use(rel, call))
+                        kind, value = "listen", _receiver(call)
                 elif call.args and call.name.endswith("attachDatabasePool"):
                     callee = external_callee(code, call)
                     if callee is not None and f"{callee[0]}:{callee[1]}" in attach:
-                        for c in project.constructions_of(rel, call.args[0], call.function):
-                            fact = self._facts.get((c.rel, c.call.id))
-                            if fact is not None:
-                                fact.attached.append(Use(rel, call))
+                        kind, value = "attach", call.args[0]
+                if not kind or value is None:
+                    continue
+                parent = code.calls[call.parent] if call.parent is not None else None
+                use = Use(rel, call, parent is not None and parent.name in deferring)
+                param = _param_of(code, value, call.function)
+                if param is not None:
+                    helpers.setdefault((rel, param[0]), []).append((param[1], kind, use))
+                    continue
+                for fact in self._value_facts(rel, code, value, call.function):
+                    fact.record(kind, use)
             for block in code.blocks:  # Python: `with psycopg.connect() as conn:` closes it
                 if block.kind != "with":
                     continue
@@ -327,17 +337,32 @@ class PoolFacts:
                         fact = self._facts.get((rel, item.call))
                         if fact is not None:
                             fact.closes.append(Use(rel, code.calls[item.call]))
+        if helpers:
+            self._helper_uses(helpers)
 
-    def _receiver_facts(self, rel: str, code: CodeFacts, call: Call) -> list[PoolFact]:
-        """The pools a method call is made on: `pool.end()`, `db.$client.end()`,
-        `this.pool.on(…)`, `new Pool(…).on(…)`."""
-        if call.path is not None and len(call.path) >= 2:
-            receiver: Value = Ref(call.path[:-1])
-        elif call.receiver is not None:
-            receiver = CallResult(call.receiver)
-        else:
-            return []
-        found = list(self.project.constructions_of(rel, receiver, call.function))
+    def _helper_uses(self, helpers: dict[tuple[str, int], list[tuple[int, str, Use]]]) -> None:
+        graph = self.project.callgraph
+        for rel, code in self.project.code_files():
+            for call in code.calls:
+                if call is None or not call.args or call.path is None:
+                    continue
+                target = graph.target(rel, call)
+                if target is None or target not in helpers:
+                    continue
+                tcode = self.project.code(target[0])
+                params = tcode.functions[target[1]].params
+                offset = 1 if params[:1] in (("self",), ("cls",)) else 0
+                for index, kind, use in helpers[target]:
+                    i = index - offset
+                    if 0 <= i < len(call.args):
+                        for fact in self._value_facts(rel, code, call.args[i], call.function):
+                            fact.record(kind, use)
+
+    def _value_facts(
+        self, rel: str, code: CodeFacts, receiver: Value, function: int | None
+    ) -> list[PoolFact]:
+        """The pools a value is: `pool`, `db.$client`, `this.pool`, `new Pool(…)`."""
+        found = list(self.project.constructions_of(rel, receiver, function))
         if (
             isinstance(receiver, Ref)
             and receiver.path[0] in INSTANCE_ROOTS
@@ -452,6 +477,26 @@ class PoolFacts:
         """The handler a reach starts from."""
         rel, call = reach.entry
         return self.project.handler_of(rel, call.function)
+
+
+def _receiver(call: Call) -> Value | None:
+    """What a method is called on: `pool` in `pool.end()`, the call in `new Pool().on()`."""
+    if call.path is not None and len(call.path) >= 2:
+        return Ref(call.path[:-1])
+    if call.receiver is not None:
+        return CallResult(call.receiver)
+    return None
+
+
+def _param_of(code: CodeFacts, value: Value, function: int | None) -> tuple[int, int] | None:
+    """(function, parameter index) when `value` is one of the enclosing function's parameters."""
+    if not isinstance(value, Ref) or len(value.path) != 1 or function is None:
+        return None
+    b = code.lookup(value.path[0], function)
+    if b is None or b.kind != "param" or b.function is None:
+        return None
+    params = code.functions[b.function].params
+    return (b.function, params.index(b.name)) if b.name in params else None
 
 
 def _size_part(code: CodeFacts, call: Call, spec: dict) -> PoolSize | None:
