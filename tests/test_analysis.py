@@ -188,3 +188,37 @@ def test_hand_rolled_router_registrations(tmp_path):
         },
     )
     assert routes(p) == {("worker.ts", "POST", "/api/follows")}
+
+
+def test_pool_facts_scope_size_and_uses(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"next": "15.0.0"}}',
+            "lib/db.ts": (
+                "import { Pool } from 'pg';\n"
+                "import { drizzle } from 'drizzle-orm/node-postgres';\n"
+                "export const pool = new Pool({ max: 20 });\n"
+                "let lazy;\n"
+                "export function getLazy() { if (!lazy) lazy = new Pool(); return lazy; }\n"
+                "export function fresh() { return drizzle(process.env.DATABASE_URL); }\n"
+                "class Db { constructor() { this.p = new Pool(); this.p.on('error', () => {}); } }\n"
+                "export const made = makePool();\n"
+                "function makePool() { return new Pool(); }\n"
+            ),
+            "lib/vercel.ts": (
+                "import { attachDatabasePool } from '@vercel/functions';\n"
+                "import { pool, getLazy } from './db';\n"
+                "attachDatabasePool(pool);\nclose(getLazy());\n"
+                "async function close(p) { await p.end(); }\n"
+            ),
+        },
+    )
+    facts = {f.call.span.line: f for f in p.pools}
+    assert facts[3].scope == "module" and facts[3].attached
+    assert p.pools.size(facts[3]).value == 20 and p.pools.size(facts[3]).explicit
+    assert facts[5].scope == "lazy" and facts[5].closes  # closed through a helper
+    assert facts[6].scope == "function" and facts[6].implicit and facts[6].driver["id"] == "pg.Pool"
+    assert not p.pools.size(facts[6]).explicit
+    assert facts[7].scope == "instance" and facts[7].listeners
+    assert facts[9].scope == "module" and "made" in facts[9].kept_in
