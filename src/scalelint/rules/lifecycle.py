@@ -40,6 +40,8 @@ def module_pool_without_drain(project: Project, meta: RuleMeta) -> Iterator[Find
             continue
         platform = ctx.platform_for(fact.rel)
         edge_users = pools.edge_users(fact) if platform.name != "edge" else []
+        if platform.name == "edge" and platform.evidence in project.knowledge["deno-edge-evidence"]:
+            continue  # Deno isolates keep connections between requests
         if platform.name == "edge" or edge_users:
             if (
                 fact.driver is not None
@@ -115,7 +117,9 @@ def pool_too_large_for_serverless(project: Project, meta: RuleMeta) -> Iterator[
     pools = project.pools
     warm = int(project.knowledge["warm-instances"])
     for fact in pools:
-        if not fact.outlives_call or fact.wrapper or not ctx.is_request_path(fact.rel):
+        if fact.scope not in ("module", "lazy") or fact.wrapper:
+            continue
+        if not ctx.is_request_path(fact.rel):
             continue
         platform = ctx.platform_for(fact.rel)
         if platform.name not in ("vercel", "lambda"):
@@ -189,6 +193,7 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     ctx = project.context
     pools = project.pools
     clients = set(meta.knowledge["per-request-clients"])
+    deno_edges = project.knowledge["deno-edge-evidence"]
     for fact in pools:
         if fact.scope != "function" or fact.wrapper or not ctx.is_request_path(fact.rel):
             continue
@@ -209,7 +214,8 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         code = project.code(fact.rel)
         language = code.language if code is not None else "js"
         opens = _opens(pools.size(fact), fact)
-        if ctx.platform_for(fact.rel).name == "edge":
+        platform = ctx.platform_for(fact.rel)
+        if platform.name == "edge" and platform.evidence not in deno_edges:
             why = (
                 f"every request opens {opens} that no later request can reuse, and unclosed "
                 f"connections stay open on the database until it times them out"
