@@ -56,7 +56,7 @@ class Use:
 class PoolSize:
     value: int
     explicit: bool
-    option: str  # "`max: 20`", "`pool_size=5` + `max_overflow=10`", "`max` (not set, default 10)"
+    option: str  # "`max: 20`", "`pool_size=5` + `max_overflow=10`", "the default `max` of 10"
 
 
 @dataclass

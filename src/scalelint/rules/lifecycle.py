@@ -45,7 +45,7 @@ def module_pool_without_drain(project: Project, meta: RuleMeta) -> Iterator[Find
         if platform.name == "edge" or edge_users:
             if (
                 fact.driver is not None
-                and fact.driver["id"] in meta.knowledge["edge-module-clients"]
+                and fact.driver["id"] in project.knowledge["edge-module-clients"]
             ):
                 yield _edge_pool(meta, fact, platform, edge_users)
             continue
@@ -104,7 +104,7 @@ def _undrained_pool(
         urls = project.context.resolve_urls(fact.construction.url)
         if urls and all(r.cls.kind == "transaction-pooler" for r in urls):
             return  # parked connections to a transaction pooler cost the database nothing
-        advice = meta.knowledge["undrainable-pool-advice"]
+        advice = project.knowledge["undrainable-pool-advice"]
         key = fact.driver["id"] if fact.driver and fact.driver["id"] in advice else fact.id
         fix = advice.get(key, advice["default"])
     yield report(meta, fact.rel, fact.call.span, why, fix=fix)
@@ -192,7 +192,7 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """A pool or ORM client constructed per request and never closed."""
     ctx = project.context
     pools = project.pools
-    clients = set(meta.knowledge["per-request-clients"])
+    clients = set(project.knowledge["per-request-clients"])
     deno_edges = project.knowledge["deno-edge-evidence"]
     for fact in pools:
         if fact.scope != "function" or fact.wrapper or not ctx.is_request_path(fact.rel):
@@ -230,7 +230,7 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             fact.rel,
             fact.call.span,
             f"{fact.describe()} is created {runs}{via}, and nothing closes it: {why}.",
-            fix=meta.knowledge["per-request-fix"]["python" if language == "python" else "js"],
+            fix=project.knowledge["per-request-fix"]["python" if language == "python" else "js"],
         )
 
 
@@ -246,7 +246,7 @@ def _opens(size: PoolSize | None, fact: PoolFact) -> str:
 def connection_not_released(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """A connection checked out of a pool and not given back on every path."""
     ctx = project.context
-    table = meta.knowledge["checkout-calls"]
+    table = project.knowledge["checkout-calls"]
     methods = {entry["method"] for entry in table}
     for rel, code in project.code_files():
         if not ctx.is_request_path(rel):
@@ -257,7 +257,7 @@ def connection_not_released(project: Project, meta: RuleMeta) -> Iterator[Findin
             entry = _checkout_entry(project, rel, call, table)
             if entry is None:
                 continue
-            problem = _release_problem(project, rel, code, call, entry)
+            problem = _release_problem(code, call, entry)
             if problem:
                 yield report(meta, rel, call.span, problem)
 
@@ -270,9 +270,7 @@ def _checkout_entry(project: Project, rel: str, call: Call, table: list[dict]) -
     return None
 
 
-def _release_problem(
-    project: Project, rel: str, code: CodeFacts, call: Call, entry: dict
-) -> str | None:
+def _release_problem(code: CodeFacts, call: Call, entry: dict) -> str | None:
     """Why the connection from `call` may stay checked out, or None when it goes back."""
     holder = _holder(code, call)
     with_item = any(
