@@ -150,3 +150,75 @@ def test_origins_through_reexports_singletons_and_python(tmp_path):
     (py,) = p.constructions_of("backend/api/deps.py", Ref(("engine",)), None)
     assert py.id == "sqlalchemy.create_engine"
     assert code is not None
+
+
+def test_origins_follow_project_function_returns(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"pg": "8.0.0"}}',
+            "lib/db.ts": "import { Client } from 'pg';\nexport async function getClient() {\n  const c = new Client();\n  await c.connect();\n  return c;\n}\nexport const make = () => new Client();\n",
+            "api/x.ts": "import { getClient, make } from '../lib/db';\nexport async function handler(e) {\n  const client = await getClient();\n  const other = make();\n}\n",
+            "svc/db.py": "from sqlalchemy import create_engine\ndef get_engine():\n    return create_engine('postgresql://x')\n",
+            "svc/app.py": "from svc.db import get_engine\nengine = get_engine()\n",
+        },
+    )
+    code = p.code("api/x.ts")
+    fn = code.functions[0].id
+    (c,) = p.constructions_of("api/x.ts", Ref(("client",)), fn)
+    assert c.rel == "lib/db.ts" and c.call.span.line == 3
+    (m,) = p.constructions_of("api/x.ts", Ref(("other",)), fn)
+    assert m.call.span.line == 7
+    (e,) = p.constructions_of("svc/app.py", Ref(("engine",)), None)
+    assert e.id == "sqlalchemy.create_engine"
+
+
+def test_hand_rolled_router_registrations(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a"}',
+            "worker.ts": (
+                "class R { constructor() {\n"
+                "  this.register('POST', '/api/follows', (req) => follow(req));\n"
+                "  this.register('get', '/lowercase/is/not/a/method', (req) => follow(req));\n"
+                "  this.cache.set('GET', '/x', 3);\n"
+                "} }\n"
+            ),
+        },
+    )
+    assert routes(p) == {("worker.ts", "POST", "/api/follows")}
+
+
+def test_pool_facts_scope_size_and_uses(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"next": "15.0.0"}}',
+            "lib/db.ts": (
+                "import { Pool } from 'pg';\n"
+                "import { drizzle } from 'drizzle-orm/node-postgres';\n"
+                "export const pool = new Pool({ max: 20 });\n"
+                "let lazy;\n"
+                "export function getLazy() { if (!lazy) lazy = new Pool(); return lazy; }\n"
+                "export function fresh() { return drizzle(process.env.DATABASE_URL); }\n"
+                "class Db { constructor() { this.p = new Pool(); this.p.on('error', () => {}); } }\n"
+                "export const made = makePool();\n"
+                "function makePool() { return new Pool(); }\n"
+            ),
+            "lib/vercel.ts": (
+                "import { attachDatabasePool } from '@vercel/functions';\n"
+                "import { pool, getLazy } from './db';\n"
+                "attachDatabasePool(pool);\nclose(getLazy());\n"
+                "async function close(p) { await p.end(); }\n"
+            ),
+        },
+    )
+    facts = {f.call.span.line: f for f in p.pools}
+    assert facts[3].scope == "module" and facts[3].attached
+    assert p.pools.size(facts[3]).value == 20 and p.pools.size(facts[3]).explicit
+    assert facts[5].scope == "lazy" and facts[5].closes  # closed through a helper
+    assert facts[6].scope == "function" and facts[6].implicit and facts[6].driver["id"] == "pg.Pool"
+    assert not p.pools.size(facts[6]).explicit
+    assert facts[7].scope == "instance" and facts[7].listeners
+    assert facts[9].scope == "module" and "made" in facts[9].kept_in

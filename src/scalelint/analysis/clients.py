@@ -46,7 +46,24 @@ def external_callee(code: CodeFacts, call: Call) -> tuple[str, str] | None:
         name = ".".join(rest) or "default"
     else:
         name = ".".join((b.imported or "", *rest))
-    return b.source, name
+    return package_specifier(b.source), name
+
+
+def package_specifier(source: str) -> str:
+    """Deno's ways of naming an npm package, as the package: `npm:postgres@3.4.5` and
+    `https://esm.sh/postgres@3.4.5` → `postgres`; `npm:drizzle-orm@0.36/postgres-js` →
+    `drizzle-orm/postgres-js`."""
+    for prefix in ("npm:", "https://esm.sh/"):
+        if source.startswith(prefix):
+            rest = source[len(prefix) :]
+            scope = ""
+            if rest.startswith("@") and "/" in rest:
+                scope, rest = rest.split("/", 1)
+                scope += "/"
+            name, _, tail = rest.partition("/")
+            name = name.split("@", 1)[0]
+            return scope + name + (f"/{tail}" if tail else "")
+    return source
 
 
 def match_client(callee: tuple[str, str], clients: list[dict]) -> dict | None:

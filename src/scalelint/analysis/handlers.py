@@ -46,6 +46,7 @@ def find_handlers(project: Project) -> list[Handler]:
         if code.language == "js":
             _file_routes(project, rel, code, routes, out)
             _registered_routes(project, rel, code, out)
+            _method_path_registrations(project, rel, code, out)
             _js_exports(project, rel, code, out)
         else:
             _python_routes(project, rel, code, out)
@@ -161,6 +162,24 @@ def _registered_routes(project: Project, rel: str, code: CodeFacts, out: list[Ha
             if url is not None and fid is not None:
                 method = getattr(opts.get("method"), "value", "*")
                 out.append(Handler(rel, fid, framework.capitalize(), str(method).upper(), url))
+
+
+def _method_path_registrations(
+    project: Project, rel: str, code: CodeFacts, out: list[Handler]
+) -> None:
+    """Hand-rolled routers: `router.register("POST", "/api/follows", (req) => …)` — an HTTP
+    method, a path and a function, whatever the router is called."""
+    methods = set(project.knowledge["route-methods"].values()) - {"*"}
+    for call in code.calls:
+        if call is None or len(call.args) < 3 or call.path is None or len(call.path) < 2:
+            continue
+        first = call.args[0]
+        if not (isinstance(first, Str) and first.value in methods):
+            continue
+        route = _route_string(call.args[1])
+        fid = _handler_function(project, rel, code, call.args[-1])
+        if route is not None and fid is not None:
+            out.append(Handler(rel, fid, "router", first.value, route))
 
 
 def _route_string(value: Value) -> str | None:

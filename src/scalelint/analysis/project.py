@@ -4,8 +4,9 @@ construction made this object?
 
 `import { db } from "@/lib/db"` → lib/db.ts → `export const db = drizzle(pool)` → `pool =
 new Pool(…)`: `origins()` follows that chain (imports, re-exports, `export *`, CommonJS
-`module.exports`, Python `from x import y`, local aliases and lazy-singleton assignments) to
-the calls that made the value, so a rule can ask "is this a pg Pool?" of any receiver.
+`module.exports`, Python `from x import y`, local aliases, lazy-singleton assignments and the
+return values of project functions: `await getClient()`) to the calls that made the value, so
+a rule can ask "is this a pg Pool?" of any receiver.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from scalelint.analysis.callgraph import CallGraph
 from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
+from scalelint.analysis.pools import PoolFacts
 from scalelint.analysis.values import arg_at
 from scalelint.context import ProjectContext
 from scalelint.facts.code import Alt, Binding, CallResult, CodeFacts, Obj, Ref, Value
@@ -50,6 +52,11 @@ class Project:
     @cached_property
     def callgraph(self) -> CallGraph:
         return CallGraph(self)
+
+    @cached_property
+    def pools(self) -> PoolFacts:
+        """Scope, size and uses of every database pool and client (see analysis/pools.py)."""
+        return PoolFacts(self)
 
     @cached_property
     def handlers(self) -> list[Handler]:
@@ -164,7 +171,7 @@ class Project:
         if code is None:
             return []
         if isinstance(value, CallResult):
-            return [Origin(rel, call=value.call)]
+            return [Origin(rel, call=value.call), *self._returned(rel, code, value.call, depth)]
         if isinstance(value, Alt):
             return [
                 o
@@ -177,6 +184,27 @@ class Project:
         if b is None:
             return []
         return self._binding_origins(rel, code, b, depth)
+
+    def _returned(self, rel: str, code: CodeFacts, call_id: int, depth: int) -> list[Origin]:
+        """What a project function hands back: `getPool()` → the `new Pool()` it returns."""
+        if (rel, call_id) in self._constructions:
+            return []
+        call = code.calls[call_id]
+        if call.path is None:
+            return []
+        target = self.callgraph.target(rel, call)
+        if target is None:
+            return []
+        trel, fid = target
+        tcode = self.code(trel)
+        if tcode is None:
+            return []
+        return [
+            o
+            for r in tcode.returns
+            if r.function == fid and r.value is not None
+            for o in self.origins(trel, r.value, fid, depth + 1)
+        ]
 
     def _binding_origins(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> list[Origin]:
         if b.kind == "import":

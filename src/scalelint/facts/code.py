@@ -230,6 +230,16 @@ class Block:
 
 
 @dataclass(slots=True)
+class Return:
+    """A `return` (or an arrow function's expression body): what a function hands back, so a
+    value can be followed out of the factory that made it (`getPool()` → `new Pool()`)."""
+
+    span: Span
+    function: int | None
+    value: Value | None
+
+
+@dataclass(slots=True)
 class Export:
     name: str  # the exported name: "default", "GET", "db"
     local: str | None  # the local binding it exports
@@ -261,6 +271,7 @@ class CodeFacts:
     blocks: list[Block] = field(default_factory=list)
     exports: list[Export] = field(default_factory=list)
     classes: list[ClassDef] = field(default_factory=list)
+    returns: list[Return] = field(default_factory=list)
     directives: tuple[str, ...] = ()  # file-level "use client" / "use server"
     scopes: dict[int | None, dict[str, int]] = field(
         default_factory=dict

@@ -23,6 +23,7 @@ from scalelint.facts.code import (
     Num,
     Obj,
     Ref,
+    Return,
     Str,
     Unknown,
     Value,
@@ -117,6 +118,7 @@ class _JsWalk(SourceWalk):
             "while_statement": self.while_statement,
             "do_statement": self.while_statement,
             "try_statement": self.try_statement,
+            "return_statement": self.return_statement,
             "assignment_expression": self.assignment,
             "augmented_assignment_expression": self.assignment,
             "unary_expression": self.unary,
@@ -427,7 +429,19 @@ class _JsWalk(SourceWalk):
             self.add_binding(pname, "param", pnode)
         if body is not None:
             self.visit(body)
+            if body.type != "statement_block":  # `() => new Pool()`: the body is the result
+                self.facts.returns.append(Return(self.span(body), fn.id, self.value_of(body)))
         self.leave(saved)
+
+    def return_statement(self, node) -> None:
+        value = node.named_children[0] if node.named_children else None
+        if value is not None and value.type == "comment":
+            value = None
+        if value is not None:
+            self.visit(value)
+        self.facts.returns.append(
+            Return(self.span(node), self.function, self.value_of(value) if value else None)
+        )
 
     def _inferred_name(self, node) -> str | None:
         parent = node.parent

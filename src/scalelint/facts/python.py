@@ -22,6 +22,7 @@ from scalelint.facts.code import (
     Num,
     Obj,
     Ref,
+    Return,
     Str,
     Unknown,
     Value,
@@ -101,6 +102,7 @@ class _PyWalk(SourceWalk):
             "while_statement": self.while_statement,
             "with_statement": self.with_statement,
             "try_statement": self.try_statement,
+            "return_statement": self.return_statement,
             "assignment": self.assignment,
             "augmented_assignment": self.assignment,
             "delete_statement": self.delete_statement,
@@ -231,6 +233,7 @@ class _PyWalk(SourceWalk):
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
+            self.facts.returns.append(Return(self.span(body), fn.id, self.value_of(body)))
         self.leave(saved)
 
     def _param_nodes(self, params):
@@ -485,6 +488,14 @@ class _PyWalk(SourceWalk):
             else:
                 self.visit(c)
         self.block, self.in_finally = saved_block, saved_fin
+
+    def return_statement(self, node) -> None:
+        value = next((c for c in node.named_children if c.type != "comment"), None)
+        if value is not None:
+            self.visit(value)
+        self.facts.returns.append(
+            Return(self.span(node), self.function, self.value_of(value) if value else None)
+        )
 
     # ── assignments ──
     def global_statement(self, node) -> None:
