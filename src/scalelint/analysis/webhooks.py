@@ -1,0 +1,155 @@
+"""Which request handlers receive webhooks, and from whom.
+
+A webhook sender waits for a 2xx and retries when it does not get one in time, so what a
+webhook handler does before it answers matters more than in any other handler. A handler is
+a webhook when it checks a sender's signature (Stripe `constructEvent`, Svix/Clerk
+`verify`, Octokit `verify`, Paddle `unmarshal`, or an HMAC next to a read of a signature
+header — in the handler or a helper it calls), or, without one, when its route has a
+`webhook(s)`/`hook(s)` word and a provider name is in the route or the handler's folder
+(`/api/webhooks/stripe`, `stripe-webhook`, `integrations/stripe/endpoints.py` → `/webhook`).
+A webhook word alone is not enough: `/api/teams/[slug]/webhooks` is the app's own webhook
+settings, `trigger-webhook` the app sending webhooks of its own. A handler that checks a
+queue's signature (QStash, Inngest) is that queue's consumer — where slow work belongs — and
+not a webhook.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scalelint.analysis.callgraph import Reach
+from scalelint.analysis.handlers import Handler
+from scalelint.analysis.sdk_calls import glob_match
+from scalelint.facts.code import Str, walk_values
+
+if TYPE_CHECKING:
+    from scalelint.analysis.project import Project
+
+VERIFY_DEPTH = 2
+CONSUMER = "queue consumer"
+HEADER_GETTERS = frozenset({"get", "header", "getHeader", "get_header", "headers"})
+_DYNAMIC = re.compile(r"^(?:\[.*\]|:.+|\{.+\}|<.+>|\$.+)$")  # [id], :id, {id}, <id>, $id
+
+
+@dataclass(frozen=True)
+class Webhook:
+    handler: Handler
+    provider: str | None  # "Stripe", "Clerk"… when the signature check or route says so
+    verified_by: str | None  # the verification call as written, when there is one
+    # The function that handles the delivery: the handler, or — when a router hands the
+    # request to a function that checks the signature — that function.
+    rel: str
+    function: int
+
+    def describe(self) -> str:
+        """ "this Stripe webhook", "this webhook handler"."""
+        return f"this {self.provider} webhook" if self.provider else "this webhook handler"
+
+
+def find_webhooks(project: Project) -> list[Webhook]:
+    k = project.knowledge
+    words = set(k["webhook-route-words"])
+    providers: dict[str, str] = k["webhook-providers"]
+    out = []
+    for h in project.handlers:
+        if h.method not in ("POST", "*"):
+            continue
+        check = _signature_check(project, h)
+        if check == CONSUMER:
+            continue
+        route = {w for ws in _route_words(h.route) for w in ws}
+        folder = {
+            w for ws in _route_words(posixpath.basename(posixpath.dirname(h.rel))) for w in ws
+        }
+        named = next((providers[w] for w in sorted(route | folder) if w in providers), None)
+        if check is not None:
+            provider, text, (rel, fid) = check
+            if provider in (None, "Svix") and named:  # Clerk and Resend sign with Svix
+                provider = named
+            out.append(Webhook(h, provider, text, rel, fid))
+        elif route & words and named is not None:
+            out.append(Webhook(h, named, None, h.rel, h.function))
+    return out
+
+
+def _route_words(route: str) -> list[list[str]]:
+    """`/api/stripe-webhook/[id]` → [["api"], ["stripe", "webhook"], ["[id]"]]."""
+    out = []
+    for seg in route.strip("/").split("/"):
+        if _DYNAMIC.match(seg):
+            out.append([seg])
+            continue
+        spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", seg)
+        out.append([w.lower() for w in re.split(r"[-_.\s]+", spaced) if w])
+    return out
+
+
+def _signature_check(project: Project, h: Handler):
+    """(provider, call text, delivery function) of the first signature check the handler
+    runs; CONSUMER when it checks a queue's signature instead (a QStash or Inngest
+    delivery)."""
+    sdk = project.slow_calls.sdk
+    k = project.knowledge
+    hmac = k["webhook-hmac"]
+    hmacs: dict[tuple[str, int | None], Reach] = {}
+    headers: dict[tuple[str, int | None], str | None] = {}  # scope → provider its header names
+    for reach in project.callgraph.reachable(h.rel, h.function, max_depth=VERIFY_DEPTH):
+        rel, call = reach.rel, reach.call
+        if any(sdk.matches(e, rel, call) for e in k["queue-consumer-verifications"]):
+            return CONSUMER
+        if _reads_header(call, k["queue-consumer-headers"]):
+            return CONSUMER
+        for entry in k["webhook-verifications"]:
+            if sdk.matches(entry, rel, call):
+                return entry.get("provider"), call.text, _delivery_function(project, h, reach)
+        if sdk.matches(hmac["hmac"], rel, call):
+            hmacs.setdefault((rel, call.function), reach)
+        elif _reads_header(call, hmac["header-words"]):
+            named = _header_provider(call, k["webhook-signature-headers"])
+            headers[(rel, call.function)] = headers.get((rel, call.function)) or named
+    both = [(reach, headers[scope]) for scope, reach in hmacs.items() if scope in headers]
+    if both:
+        reach, provider = both[0]
+        return provider, reach.call.text, _delivery_function(project, h, reach)
+    return None
+
+
+def _delivery_function(project: Project, h: Handler, reach: Reach) -> tuple[str, int]:
+    """The function that handles the delivery: the one the signature check runs in, unless
+    it is a helper named for checking (`verifyStripeEvent(req)`), then its caller — up to
+    the handler. A router (`fetch` → `handleStripeWebhook(req)`) hands the delivery on."""
+    helpers = tuple(n.lower() for n in project.knowledge["verification-helper-names"])
+    graph = project.callgraph
+    entered: list[tuple[tuple[str, int], str]] = [((h.rel, h.function), "")]
+    for rel, call in reach.chain:
+        target = graph.function_run_by(rel, call)
+        if target is None:
+            break
+        entered.append((target, call.name))
+    while len(entered) > 1 and glob_match(entered[-1][1].lower(), helpers):
+        entered.pop()
+    return entered[-1][0]
+
+
+def _header_provider(call, table: dict) -> str | None:
+    """`headers.get("Stripe-Signature")` → "Stripe"."""
+    for arg in call.args[:1]:
+        if isinstance(arg, Str):
+            for header, provider in table.items():
+                if arg.value.lower().startswith(header):
+                    return provider
+    return None
+
+
+def _reads_header(call, header_words) -> bool:
+    """`req.headers.get("x-signature")`, `req.header("X-Hub-Signature-256")`."""
+    if call.name not in HEADER_GETTERS:
+        return False
+    for arg in call.args[:1]:
+        for v in walk_values(arg):
+            if isinstance(v, Str) and any(w in v.value.lower() for w in header_words):
+                return True
+    return False
