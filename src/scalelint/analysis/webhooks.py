@@ -66,9 +66,9 @@ def find_webhooks(project: Project) -> list[Webhook]:
         }
         named = next((providers[w] for w in sorted(route | folder) if w in providers), None)
         if check is not None:
-            provider, text, (rel, fid) = check
-            if provider in (None, "Svix") and named:  # Clerk and Resend sign with Svix
-                provider = named
+            provider, text, (rel, fid), by_sdk = check
+            if named and (provider in (None, "Svix") or not by_sdk):
+                provider = named  # Clerk and Resend sign with Svix; Intercom with X-Hub-Signature
             out.append(Webhook(h, provider, text, rel, fid))
         elif route & words and named is not None:
             out.append(Webhook(h, named, None, h.rel, h.function))
@@ -88,9 +88,9 @@ def _route_words(route: str) -> list[list[str]]:
 
 
 def _signature_check(project: Project, h: Handler):
-    """(provider, call text, delivery function) of the first signature check the handler
-    runs; CONSUMER when it checks a queue's signature instead (a QStash or Inngest
-    delivery)."""
+    """(provider, call text, delivery function, made by an SDK) of the first signature check
+    the handler runs; CONSUMER when it checks a queue's signature instead (a QStash or
+    Inngest delivery). A hand-written check names its provider by the header it reads."""
     sdk = project.slow_calls.sdk
     k = project.knowledge
     hmac = k["webhook-hmac"]
@@ -104,17 +104,33 @@ def _signature_check(project: Project, h: Handler):
             return CONSUMER
         for entry in k["webhook-verifications"]:
             if sdk.matches(entry, rel, call):
-                return entry.get("provider"), call.text, _delivery_function(project, h, reach)
+                return (
+                    entry.get("provider"),
+                    call.text,
+                    _delivery_function(project, h, reach),
+                    True,
+                )
         if sdk.matches(hmac["hmac"], rel, call):
             hmacs.setdefault((rel, call.function), reach)
         elif _reads_header(call, hmac["header-words"]):
             named = _header_provider(call, k["webhook-signature-headers"])
             headers[(rel, call.function)] = headers.get((rel, call.function)) or named
-    both = [(reach, headers[scope]) for scope, reach in hmacs.items() if scope in headers]
-    if both:
-        reach, provider = both[0]
-        return provider, reach.call.text, _delivery_function(project, h, reach)
+    for reach in hmacs.values():  # the header read where the HMAC runs, or on the way there
+        scopes = [s for s in _scopes(project, reach) if s in headers]
+        if scopes:
+            fn = _delivery_function(project, h, reach)
+            return headers[scopes[0]], reach.call.text, fn, False
     return None
+
+
+def _scopes(project: Project, reach: Reach) -> list[tuple[str, int | None]]:
+    """The functions (and the functions around them) that `reach`'s calls sit in."""
+    out = []
+    for rel, call in (*reach.chain, (reach.rel, reach.call)):
+        code = project.code(rel)
+        out.append((rel, call.function))
+        out.extend((rel, f.id) for f in code.enclosing_functions(call.function))
+    return out
 
 
 def _delivery_function(project: Project, h: Handler, reach: Reach) -> tuple[str, int]:
