@@ -87,13 +87,13 @@ def _js_transactions(project: Project, rel: str, code: CodeFacts) -> Iterator[Tr
         fid = _callback(project, rel, call)
         if fid is None:
             continue
-        certain, label = True, entry["label"]
+        certain, label = True, entry.get("label", "")
         if entry.get("resolve"):
             client = _database_receiver(project, rel, call)
             certain = client is not None
             if not certain and not code.functions[fid].params:
                 continue  # Dexie's `db.transaction("rw", t, async () => …)`: no tx handle
-            label = f"{client} transaction" if client else label
+            label = f"{client} transaction" if client else f"`{call.text}()` transaction"
         yield Transaction(
             rel,
             label,
