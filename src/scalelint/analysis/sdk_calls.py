@@ -94,6 +94,7 @@ class SdkCalls:
         self.project = project
         self._callee: dict[tuple[str, int], tuple[str, str] | None] = {}
         self._client: dict[tuple[str, int], Client | None] = {}
+        self._imports: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def callee(self, rel: str, call: Call) -> tuple[str, str] | None:
         """(package, name) of a call on something imported from outside the project:
@@ -116,8 +117,7 @@ class SdkCalls:
         b = code.bindings[call.binding]
         if (b.source or "").startswith((".", "/", "@/", "~/")) or self.project.import_file(rel, b):
             return None  # the project's own module
-        module = found[0] if code.language == "python" else package_name(found[0])
-        return module, found[1]
+        return _module(code, found[0]), found[1]
 
     def client(self, rel: str, call: Call, depth: int = 0) -> Client | None:
         """The outside object `call` is a method of: `stripe.customers.create()` where
@@ -176,7 +176,7 @@ class SdkCalls:
             return False
         if entry.get("language") and entry["language"] != code.language:
             return False
-        if entry.get("imports") and not _imports_any(self, rel, code, entry["imports"]):
+        if entry.get("imports") and not self.imports_any(rel, tuple(entry["imports"])):
             return False
         skip = entry.get("except", ())
         if entry.get("calls"):
@@ -199,6 +199,18 @@ class SdkCalls:
             return self._decorated(rel, call, entry["decorated"])
         return False
 
+    def imports_any(self, rel: str, patterns: tuple[str, ...]) -> bool:
+        """Whether file `rel` imports anything matching one of the "module:name" patterns."""
+        key = (rel, patterns)
+        if key not in self._imports:
+            code = self.project.code(rel)
+            self._imports[key] = code is not None and any(
+                callee_match((_module(code, b.source), b.imported or b.name), patterns)
+                for b in code.bindings
+                if b.kind == "import" and b.source
+            )
+        return self._imports[key]
+
     def _decorated(self, rel: str, call: Call, names) -> bool:
         target = self.project.callgraph.function_of(rel, Ref(call.path[:-1]), call.function)
         if target is None:
@@ -220,14 +232,8 @@ def _decorator_path(code: CodeFacts, value) -> tuple[str, ...] | None:
     return None
 
 
-def _imports_any(sdk: SdkCalls, rel: str, code: CodeFacts, patterns) -> bool:
-    for b in code.bindings:
-        if b.kind != "import" or not b.source:
-            continue
-        module = b.source if code.language == "python" else package_name(b.source)
-        if callee_match((module, b.imported or b.name), patterns):
-            return True
-    return False
+def _module(code: CodeFacts, source: str) -> str:
+    return source if code.language == "python" else package_name(source)
 
 
 def _join(prefix: str, member: str) -> str:
