@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from scalelint.analysis.callgraph import Reach
 from scalelint.analysis.handlers import Handler
 from scalelint.analysis.sdk_calls import glob_match
-from scalelint.facts.code import Str, walk_values
+from scalelint.facts.code import Call, Num, Str, walk_values
 
 if TYPE_CHECKING:
     from scalelint.analysis.project import Project
@@ -43,6 +43,8 @@ class Webhook:
     # request to a function that checks the signature — that function.
     rel: str
     function: int
+    # Express-style handlers may answer first (`res.sendStatus(200)`) and work on: that call.
+    answered: Call | None = None
 
     def describe(self) -> str:
         """ "this Stripe webhook", "this webhook handler"."""
@@ -69,10 +71,41 @@ def find_webhooks(project: Project) -> list[Webhook]:
             provider, text, (rel, fid), by_sdk = check
             if named and (provider in (None, "Svix") or not by_sdk):
                 provider = named  # Clerk and Resend sign with Svix; Intercom with X-Hub-Signature
-            out.append(Webhook(h, provider, text, rel, fid))
+            out.append(Webhook(h, provider, text, rel, fid, _answer(project, rel, fid)))
         elif route & words and named is not None:
-            out.append(Webhook(h, named, None, h.rel, h.function))
+            out.append(
+                Webhook(h, named, None, h.rel, h.function, _answer(project, h.rel, h.function))
+            )
     return out
+
+
+def _answer(project: Project, rel: str, fid: int) -> Call | None:
+    """The first 2xx a handler sends through its response object (`res`, `reply`: the second
+    parameter) without returning, so that the code after it runs after the sender has its
+    answer: `res.sendStatus(200); await work()`. Returned answers end the handler."""
+    code = project.code(rel)
+    fn = code.functions[fid] if code is not None else None
+    if fn is None or len(fn.params) < 2:
+        return None
+    methods = set(project.knowledge["response-send-methods"])
+    setters = set(project.knowledge["response-status-methods"])
+    response = fn.params[1]
+    for call in sorted(project.callgraph.calls_in(rel, fid), key=lambda c: c.span.line):
+        if call.function != fid or call.returned or call.name not in methods:
+            continue
+        chain = [call]
+        while chain[-1].path is None and chain[-1].receiver is not None:
+            chain.append(code.calls[chain[-1].receiver])
+        if chain[-1].path is None or chain[-1].path[0] != response:
+            continue
+        statuses = [
+            c.args[0].value
+            for c in chain
+            if (c.name in setters or c is call) and c.args and isinstance(c.args[0], Num)
+        ]
+        if all(200 <= s < 300 for s in statuses):
+            return call
+    return None
 
 
 def _route_words(route: str) -> list[list[str]]:

@@ -12,9 +12,10 @@ hurts and say so.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from scalelint.analysis.project import Project
-from scalelint.analysis.slow_calls import SlowWork
+from scalelint.analysis.slow_calls import Deferral, SlowWork
 from scalelint.analysis.transactions import (
     Transaction,
     calls_inside,
@@ -36,6 +37,10 @@ def slow_call_in_webhook(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     for hook in project.webhooks:
         calls = project.callgraph.calls_in(hook.rel, hook.function)
         for work in slow.work_behind(hook.rel, hook.function, calls, skip=verifiers):
+            if work.deferral is None and _after_answer(hook, work):
+                work = replace(
+                    work, deferral=Deferral(f"code after `{hook.answered.text}()`", False)
+                )
             what = work.slow.words(slow.kinds)
             where = _where(work, slow.kinds)
             certain = work.slow.certain and (hook.verified_by is not None or hook.provider)
@@ -110,6 +115,12 @@ def _also(work: SlowWork, kinds: dict, before: str, after: str) -> str:
     if not work.also:
         return ""
     return before + ", ".join(s.words(kinds) for s in work.also) + after
+
+
+def _after_answer(hook: Webhook, work: SlowWork) -> bool:
+    """The handler already sent its 2xx (`res.sendStatus(200)`) above this call."""
+    a = hook.answered
+    return a is not None and work.entry_rel == hook.rel and work.entry.span.line > a.span.line
 
 
 def _retries(hook: Webhook) -> str:
