@@ -92,7 +92,7 @@ class SlowCalls:
     def _classify(self, rel: str, call: Call) -> SlowCall | None:
         for entry in self._sdks:
             if self.sdk.matches(entry, rel, call):
-                return SlowCall(entry["kind"], entry["sdk"])
+                return SlowCall(entry.get("kind", "http"), entry.get("sdk", "an outside SDK"))
         for entry in self._http:
             if not self._is_http(entry, rel, call):
                 continue
@@ -100,7 +100,8 @@ class SlowCalls:
             if target == "own":
                 return None
             kind = self._hosts.get(target, "http")
-            return SlowCall(kind, entry["sdk"], certain=target != "unknown", host=host)
+            sdk = entry.get("sdk", "HTTP")
+            return SlowCall(kind, sdk, certain=target != "unknown", host=host)
         return None
 
     def _is_http(self, entry: dict, rel: str, call: Call) -> bool:
@@ -170,8 +171,8 @@ class SlowCalls:
             found = None
             for entry in self._deferrals:
                 if self.sdk.matches(entry, rel, call):
-                    label = entry["label"].replace("{call}", call.text)
-                    found = Deferral(label, bool(entry["durable"]))
+                    label = entry.get("label", "`{call}()`").replace("{call}", call.text)
+                    found = Deferral(label, bool(entry.get("durable")))
                     break
             self._deferral[key] = found
         return self._deferral[key]

@@ -66,7 +66,7 @@ def slow_call_in_webhook(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                 f"{_capital(hook.describe())} waits for {what} before it answers ({where}): "
                 f"{_retries(hook)}, and each retry runs the slow work again.",
                 fix=meta.fix.replace("{queue}", _queue(project, work.entry_rel)).replace(
-                    "{work}", _the(slow.kinds[work.slow.kind])
+                    "{work}", _the(slow.kinds.get(work.slow.kind, "the slow call"))
                 ),
                 confidence=None if certain else "medium",
             )
@@ -96,7 +96,9 @@ def slow_call_in_transaction(project: Project, meta: RuleMeta) -> Iterator[Findi
                     f"{lead} (line {tx.span.line}){via}: the transaction keeps a pooled "
                     f"connection checked out until it returns{_timeout_note(tx)}"
                     f"{_also(work, slow.kinds, ' (also ', ')') if not work.reach.chain else ''}.",
-                    fix=meta.fix.replace("{work}", _the(slow.kinds[work.slow.kind])),
+                    fix=meta.fix.replace(
+                        "{work}", _the(slow.kinds.get(work.slow.kind, "the slow call"))
+                    ),
                     confidence=None if tx.certain and work.slow.certain else "medium",
                 )
 
