@@ -50,11 +50,11 @@ def slow_call_in_webhook(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                     work.entry_rel,
                     work.entry.span,
                     f"{_capital(hook.describe())} runs {what} in {work.deferral.label} "
-                    f"({where}): the 2xx goes first, but if the work fails nothing retries it — "
-                    f"the sender already has its 2xx and will not deliver the event again.",
+                    f"({where}): the 2xx goes first, but if the work fails nothing retries it, "
+                    f"since the sender already has its answer.",
                     fix=f"If losing this work matters, hand it to a durable queue "
-                    f"({_queue(project, work.entry_rel)}) instead of {work.deferral.label}, and "
-                    f"make the job idempotent on the event id.",
+                    f"({_queue(project, work.entry_rel)}) rather than running it in the same "
+                    f"process, and make the job idempotent on the event id.",
                     severity="info",
                     confidence=None if certain else "medium",
                 )
