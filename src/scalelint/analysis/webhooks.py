@@ -84,9 +84,9 @@ def _answer(project: Project, rel: str, fid: int) -> Call | None:
     parameter) without returning, so that the code after it runs after the sender has its
     answer: `res.sendStatus(200); await work()`. Returned answers end the handler."""
     code = project.code(rel)
-    fn = code.functions[fid] if code is not None else None
+    fn = code.functions[fid] if code is not None and code.language == "js" else None
     if fn is None or len(fn.params) < 2:
-        return None
+        return None  # Python views return their response
     methods = set(project.knowledge["response-send-methods"])
     setters = set(project.knowledge["response-status-methods"])
     response = fn.params[1]
