@@ -162,6 +162,25 @@ class CallGraph:
                     seen.add(target)
                     queue.append((target[0], target[1], (*chain, (frel, call))))
 
+    def function_run_by(self, rel: str, call: Call) -> FunctionRef | None:
+        """The project function that runs because of `call`: its callee, or a function it is
+        handed by name (`after(sendEmails)`, `background_tasks.add_task(send, …)`)."""
+        return self.target(rel, call) or self._callback_target(rel, call)
+
+    def runs_with(self, rel: str, call: Call, function: int | None) -> bool:
+        """Whether `call`, one of `calls_in(rel, function)`, runs when that function runs:
+        every function between them is a callback handed to a call (`items.map(x => …)`,
+        `after(() => …)`), not a named helper defined inside it, which runs only when
+        something calls it (and is reached through that call)."""
+        code = self.project.code(rel)
+        f = call.function
+        while code is not None and f is not None and f != function:
+            fn = code.functions[f]
+            if fn.call is None:
+                return False
+            f = fn.parent
+        return True
+
     def _callback_target(self, rel: str, call: Call) -> FunctionRef | None:
         """`after(() => send())`, `waitUntil(work())`: a named function passed by reference
         (`after(sendEmails)`) still runs."""

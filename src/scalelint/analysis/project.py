@@ -21,7 +21,9 @@ from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
 from scalelint.analysis.pools import PoolFacts
+from scalelint.analysis.slow_calls import SlowCalls
 from scalelint.analysis.values import arg_at
+from scalelint.analysis.webhooks import Webhook, find_webhooks
 from scalelint.context import ProjectContext
 from scalelint.facts.code import Alt, Binding, CallResult, CodeFacts, Obj, Ref, Value
 from scalelint.facts.model import FileFacts
@@ -62,6 +64,16 @@ class Project:
     def handlers(self) -> list[Handler]:
         """Every function that runs once per request (see analysis/handlers.py)."""
         return find_handlers(self)
+
+    @cached_property
+    def slow_calls(self) -> SlowCalls:
+        """Which calls are slow outside work, and whether the caller waits for them."""
+        return SlowCalls(self)
+
+    @cached_property
+    def webhooks(self) -> list[Webhook]:
+        """The handlers that receive webhooks (see analysis/webhooks.py)."""
+        return find_webhooks(self)
 
     def handler_of(self, rel: str, function: int | None) -> Handler | None:
         """The handler `function` is, or sits inside (a callback it defines)."""

@@ -168,6 +168,7 @@ class Call:
     text: str  # the callee's source, whitespace folded and shortened
     binding: int | None = None  # what the path's root name is bound to
     template: bool = False  # a tagged template: sql`…`
+    returned: bool = False  # its value is what the function returns: `return f()`, `() => f()`
 
     def kwarg(self, key: str) -> Value | None:
         for k, v in self.kwargs:

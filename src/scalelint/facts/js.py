@@ -588,6 +588,10 @@ class _JsWalk(SourceWalk):
         while parent is not None and parent.type in UNWRAP_TYPES:
             parent = parent.parent
         awaited = parent is not None and parent.type == "await_expression"
+        outer = parent.parent if awaited and parent is not None else parent
+        while outer is not None and outer.type in UNWRAP_TYPES:
+            outer = outer.parent
+        returned = outer is not None and outer.type in ("return_statement", "arrow_function")
         call_record(
             self,
             cid,
@@ -607,6 +611,7 @@ class _JsWalk(SourceWalk):
             arg_index=self.arg_index,
             text=self.text(fn_node, 60) if fn_node is not None else "",
             template=template,
+            returned=returned,
         )
 
     # ── loops and blocks ──

@@ -336,6 +336,10 @@ class _PyWalk(SourceWalk):
         while parent is not None and parent.type == "parenthesized_expression":
             parent = parent.parent
         awaited = parent is not None and parent.type == "await"
+        outer = parent.parent if awaited and parent is not None else parent
+        while outer is not None and outer.type == "parenthesized_expression":
+            outer = outer.parent
+        returned = outer is not None and outer.type == "return_statement"
         call_record(
             self,
             cid,
@@ -354,6 +358,7 @@ class _PyWalk(SourceWalk):
             parent=self.call,
             arg_index=self.arg_index,
             text=self.text(fn_node, 60) if fn_node is not None else "",
+            returned=returned,
         )
 
     # ── loops and blocks ──

@@ -1,0 +1,242 @@
+"""Which outside package a call goes to, resolved through imports, never by name alone.
+
+`stripe.subscriptions.retrieve(id)` is a Stripe API call only when `stripe` is an object that
+`new Stripe(key)` made, `import Stripe from "stripe"` (or `https://esm.sh/stripe@14` in a
+Supabase Edge Function) included; a local variable that happens to be called `stripe` is not.
+The slow-call, deferral and webhook-signature vocabularies are all lists of *call patterns*
+matched here:
+
+- `calls`:   the call itself is to something imported: "module:name" globs
+             (`ai:generateText`, `stripe:[A-Z]*.*` for Python's `stripe.Customer.create`);
+- `clients`: the call is a method of an object one of these made ("module:name" of the
+             constructor or factory: `stripe:default`, `nodemailer:createTransport`), its
+             member path after the object matching `methods` (globs, default any);
+- `members`: globs over the whole callee chain, for receivers that cannot be resolved
+             (`*.waitUntil`, `env.*.send`);
+- `decorated`: the call is a method (`methods`) of a project function decorated with one of
+             these names (Celery `@shared_task` → `send_email.delay()`);
+- `except`:  names or member paths that do not count (`webhooks.*` on a Stripe client);
+- `imports`: the file must import one of these "module:name" (FastAPI's `BackgroundTasks`);
+- `language`: "js" or "python" only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+from scalelint.analysis.clients import external_callee
+from scalelint.facts.code import Call, CallResult, CodeFacts, Ref
+
+if TYPE_CHECKING:
+    from scalelint.analysis.project import Project
+
+_REQUIRE = re.compile(r"""^require\(\s*["']([^"']+)["']\s*\)$""")
+_VERSION = re.compile(r"@[^/]*$")
+MAX_DERIVED = 2
+
+
+def package_name(spec: str) -> str:
+    """The package an import specifier names: `https://esm.sh/stripe@14.21.0?target=deno`,
+    `npm:stripe@^14` and `stripe` are all `stripe`; `node:crypto` is `crypto`."""
+    spec = spec.split("?", 1)[0].split("#", 1)[0]
+    for prefix in ("npm:", "jsr:", "node:"):
+        if spec.startswith(prefix):
+            spec = spec[len(prefix) :]
+            break
+    else:
+        m = re.match(r"^https?://[^/]+/(.*)$", spec)
+        if m is None:
+            return spec
+        parts = [p for p in m.group(1).split("/") if p]
+        if parts[:1] == ["x"]:  # deno.land/x/<name>@<version>/mod.ts
+            parts = parts[1:]
+        while parts and re.fullmatch(r"v\d+|stable|gh|npm", parts[0]):  # esm.sh/v135/…
+            parts = parts[1:]
+        spec = "/".join(parts)
+    parts = spec.split("/")
+    head = 2 if parts[0].startswith("@") and len(parts) > 1 else 1
+    name = [_VERSION.sub("", p) if i == head - 1 else p for i, p in enumerate(parts[:head])]
+    rest = parts[head:]
+    if rest and "." in rest[-1] and not spec.startswith("@"):  # …/mod.ts, …/index.js
+        rest = []
+    return "/".join(name + rest)
+
+
+def glob_match(value: str, patterns) -> bool:
+    return any(fnmatchcase(value, p) for p in patterns)
+
+
+def callee_match(callee: tuple[str, str], patterns) -> bool:
+    module, name = callee
+    for pattern in patterns:
+        mod_pat, _, name_pat = pattern.rpartition(":")
+        if fnmatchcase(name, name_pat) and fnmatchcase(module, mod_pat):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Client:
+    """A call's receiver traced to the outside constructor that made it."""
+
+    made_by: tuple[str, str]  # ("stripe", "default"), ("nodemailer", "createTransport")
+    member: str  # the member path after the object: "customers.create", "getModel().generate"
+
+
+class SdkCalls:
+    """Answers, per project and with caches: which outside callee is this call, which object
+    is it a method of, and does it match a call pattern."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._callee: dict[tuple[str, int], tuple[str, str] | None] = {}
+        self._client: dict[tuple[str, int], Client | None] = {}
+        self._imports: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    def callee(self, rel: str, call: Call) -> tuple[str, str] | None:
+        """(package, name) of a call on something imported from outside the project:
+        `new Stripe(key)` → ("stripe", "default"); `require("stripe")(key)` too."""
+        key = (rel, call.id)
+        if key not in self._callee:
+            self._callee[key] = self._find_callee(rel, call)
+        return self._callee[key]
+
+    def _find_callee(self, rel: str, call: Call) -> tuple[str, str] | None:
+        code = self.project.code(rel)
+        if code is None:
+            return None
+        if call.path is None:
+            m = _REQUIRE.match(call.text)
+            return (package_name(m.group(1)), "default") if m is not None else None
+        found = external_callee(code, call)
+        if found is None or call.binding is None:
+            return None
+        b = code.bindings[call.binding]
+        if (b.source or "").startswith((".", "/", "@/", "~/")) or self.project.import_file(rel, b):
+            return None  # the project's own module
+        return _module(code, found[0]), found[1]
+
+    def client(self, rel: str, call: Call, depth: int = 0) -> Client | None:
+        """The outside object `call` is a method of: `stripe.customers.create()` where
+        `stripe = new Stripe(key)` in this or another file; `new Webhook(secret).verify()`;
+        `genAI.getGenerativeModel().generateContent()` (an object another one made)."""
+        key = (rel, call.id)
+        if depth == 0 and key in self._client:
+            return self._client[key]
+        found = self._find_client(rel, call, depth)
+        if depth == 0:
+            self._client[key] = found
+        return found
+
+    def _find_client(self, rel: str, call: Call, depth: int) -> Client | None:
+        code = self.project.code(rel)
+        if code is None:
+            return None
+        if call.path is not None and len(call.path) >= 2:
+            if call.path[0] in ("this", "self", "cls"):
+                return None
+            member = ".".join(call.path[1:])
+            for o in self.project.origins(rel, Ref(call.path[:1]), call.function):
+                if o.call is None:
+                    continue
+                made = self._maker(o.rel, o.call, depth)
+                if made is not None:
+                    return Client(made.made_by, _join(made.member, member))
+            return None
+        if call.path is None and call.receiver is not None:
+            made = self._maker(rel, call.receiver, depth)
+            if made is not None:
+                return Client(made.made_by, _join(made.member, call.name))
+        return None
+
+    def _maker(self, rel: str, call_id: int, depth: int) -> Client | None:
+        """What made the object a call returned: an outside constructor (member ""), or a
+        method of another outside object (member "getModel()")."""
+        code = self.project.code(rel)
+        if code is None:
+            return None
+        made = code.calls[call_id]
+        found = self.callee(rel, made)
+        if found is not None:
+            return Client(found, "")
+        if depth < MAX_DERIVED:
+            inner = self.client(rel, made, depth + 1)
+            if inner is not None:
+                return Client(inner.made_by, inner.member + "()")
+        return None
+
+    # ── patterns ──
+    def matches(self, entry: dict, rel: str, call: Call) -> bool:
+        """Whether `call` matches one call pattern (see the module docstring)."""
+        code = self.project.code(rel)
+        if code is None:
+            return False
+        if entry.get("language") and entry["language"] != code.language:
+            return False
+        if entry.get("imports") and not self.imports_any(rel, tuple(entry["imports"])):
+            return False
+        skip = entry.get("except", ())
+        if entry.get("calls"):
+            found = self.callee(rel, call)
+            if found is not None and callee_match(found, entry["calls"]):
+                return not glob_match(found[1], skip)
+        if entry.get("clients"):
+            client = self.client(rel, call)
+            if client is not None and callee_match(client.made_by, entry["clients"]):
+                methods = entry.get("methods") or ["*"]
+                return glob_match(client.member, methods) and not glob_match(client.member, skip)
+        path = call.path or ()
+        if entry.get("members") and path and glob_match(".".join(path), entry["members"]):
+            return True
+        if (
+            entry.get("decorated")
+            and len(path) >= 2
+            and glob_match(path[-1], entry.get("methods") or ["*"])
+        ):
+            return self._decorated(rel, call, entry["decorated"])
+        return False
+
+    def imports_any(self, rel: str, patterns: tuple[str, ...]) -> bool:
+        """Whether file `rel` imports anything matching one of the "module:name" patterns."""
+        key = (rel, patterns)
+        if key not in self._imports:
+            code = self.project.code(rel)
+            self._imports[key] = code is not None and any(
+                callee_match((_module(code, b.source), b.imported or b.name), patterns)
+                for b in code.bindings
+                if b.kind == "import" and b.source
+            )
+        return self._imports[key]
+
+    def _decorated(self, rel: str, call: Call, names) -> bool:
+        target = self.project.callgraph.function_of(rel, Ref(call.path[:-1]), call.function)
+        if target is None:
+            return False
+        code = self.project.code(target[0])
+        fn = code.functions[target[1]]
+        for d in fn.decorators:
+            path = _decorator_path(code, d)
+            if path and path[-1] in names:
+                return True
+        return False
+
+
+def _decorator_path(code: CodeFacts, value) -> tuple[str, ...] | None:
+    if isinstance(value, Ref):
+        return value.path
+    if isinstance(value, CallResult):
+        return code.calls[value.call].path
+    return None
+
+
+def _module(code: CodeFacts, source: str) -> str:
+    return source if code.language == "python" else package_name(source)
+
+
+def _join(prefix: str, member: str) -> str:
+    if not prefix:
+        return member
+    return f"{prefix}.{member}" if member else prefix
