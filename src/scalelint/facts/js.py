@@ -15,6 +15,7 @@ from scalelint.facts.code import (
     CallResult,
     ClassDef,
     CodeFacts,
+    Compare,
     Const,
     Env,
     Export,
@@ -81,6 +82,7 @@ SKIP_TYPES = frozenset(
 UNWRAP_TYPES = frozenset(
     {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
 )
+COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "===", "!=", "!==", "in"})
 ENV_CALLS = frozenset({("env",), ("Deno", "env", "get"), ("getEnv",), ("requireEnv",)})
 COMMENT_MARKERS = (b"//", b"/*", b"*")
 
@@ -118,6 +120,7 @@ class _JsWalk(SourceWalk):
             "assignment_expression": self.assignment,
             "augmented_assignment_expression": self.assignment,
             "unary_expression": self.unary,
+            "binary_expression": self.binary,
             "class_declaration": self.class_declaration,
             "abstract_class_declaration": self.class_declaration,
             "class": self.class_declaration,
@@ -383,6 +386,19 @@ class _JsWalk(SourceWalk):
                 name = target[1]
             if name is not None:
                 self.facts.exports.append(Export(name, None, None, False, self.span(node), value))
+
+    def binary(self, node) -> None:
+        for c in node.named_children:
+            self.visit(c)
+        op = node.child_by_field_name("operator")
+        if op is None or op.type not in COMPARISONS:
+            return
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        self.facts.compares.append(
+            Compare(
+                self.value_of(left), op.type, self.value_of(right), self.span(node), self.function
+            )
+        )
 
     def unary(self, node) -> None:
         op = node.child_by_field_name("operator")

@@ -15,6 +15,7 @@ from scalelint.facts.code import (
     CallResult,
     ClassDef,
     CodeFacts,
+    Compare,
     Const,
     Env,
     FnValue,
@@ -102,6 +103,7 @@ class _PyWalk(SourceWalk):
             "delete_statement": self.delete_statement,
             "global_statement": self.global_statement,
             "string": self.string_node,
+            "comparison_operator": self.comparison,
         }
         for t in COMPREHENSIONS:
             self.handlers[t] = self.comprehension
@@ -529,6 +531,23 @@ class _PyWalk(SourceWalk):
             key = self.value_of(sub) if sub is not None else None
         self.facts.assigns.append(
             Assign(target, op, value, key, self.span(node), self.function, self.loop)
+        )
+
+    def comparison(self, node) -> None:
+        for c in node.named_children:
+            self.visit(c)
+        operands = [c for c in node.children if c.is_named and c.type != "comment"]
+        ops = [c for c in node.children if not c.is_named]
+        if len(operands) < 2 or not ops:
+            return
+        self.facts.compares.append(
+            Compare(
+                self.value_of(operands[0]),
+                " ".join(ops[0].type.split()),
+                self.value_of(operands[1]),
+                self.span(node),
+                self.function,
+            )
         )
 
     def delete_statement(self, node) -> None:
