@@ -519,8 +519,17 @@ class _PyWalk(SourceWalk):
             )
             return
         if left.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+            declared = self.globals.get(self.function, ())
             for ident in _identifiers(left):
-                self.add_binding(ident.text.decode(), "assign", ident, value)
+                name = ident.text.decode()
+                if name in declared:  # `batch, _pending = _pending, []` under `global _pending`
+                    self.facts.assigns.append(
+                        Assign(
+                            (name,), op, Unknown(), None, self.span(node), self.function, self.loop
+                        )
+                    )
+                else:
+                    self.add_binding(name, "assign", ident, value)
             return
         target = self.chain(left)
         if target is None:
