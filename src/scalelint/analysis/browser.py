@@ -1,0 +1,53 @@
+"""Code that runs in a browser tab, not on a server.
+
+A module-level Map in a React hook or a Vite single-page app lives in one user's tab and dies
+with it; the same Map in a route handler lives in a server instance shared by every user.
+Memory rules ask this before they speak. Browser code is: a file marked `"use client"`, a file
+that imports React's client-only hooks (server components cannot use them), a React hook
+(`useSomething`), and any file of a single-page app — a package built by Vite or Create React
+App with no server framework — except those that run on a server anyway (edge functions, a
+Vercel `api/` folder, request handlers). Tables: `rules/knowledge/browser.yml`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scalelint.analysis.project import Project
+
+_HOOK = re.compile(r"^use[A-Z0-9]")
+
+
+def is_browser_code(project: Project, rel: str, function: int | None = None) -> bool:
+    code = project.code(rel)
+    if code is None or code.language != "js":
+        return False
+    k = project.knowledge
+    if "use client" in code.directives:
+        return True
+    client_imports = k["client-only-imports"]
+    for b in code.bindings:
+        if b.kind == "import" and b.imported in client_imports.get(b.source or "", ()):
+            return True
+    if any(_HOOK.match(f.name or "") for f in code.enclosing_functions(function)):
+        return True
+    return _single_page_app_file(project, rel)
+
+
+def _single_page_app_file(project: Project, rel: str) -> bool:
+    ctx = project.context
+    deps = ctx.dependencies(rel)
+    k = project.knowledge
+    if not any(d in deps for d in k["browser-bundlers"]):
+        return False
+    if any(d in deps for d in k["server-side-packages"]):
+        return False
+    if ctx.platform_for(rel).name in ("edge", "lambda", "server"):
+        return False
+    inside = posixpath.relpath(rel, ctx.package_of(rel) or ".")
+    if inside.split("/", 1)[0] in k["server-folders"]:
+        return False
+    return not any(h.rel == rel for h in project.handlers)
