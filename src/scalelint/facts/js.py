@@ -438,7 +438,7 @@ class _JsWalk(SourceWalk):
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
         saved = self.enter_function(fn)
         for pname, pnode in self._param_nodes(node):
-            self.add_binding(pname, "param", pnode)
+            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
         if body is not None:
             self.visit(body)
         self.leave(saved)
@@ -510,6 +510,17 @@ class _JsWalk(SourceWalk):
                             stack.append(left)
             elif t == "array_pattern":
                 stack.extend(reversed(p.named_children))
+
+    def _param_type(self, pnode) -> str | None:
+        """`locale: AcceptedLocale` → "AcceptedLocale" (plain parameters only, not the
+        names a destructuring pattern binds)."""
+        parent = pnode.parent
+        if parent is None or parent.type not in ("required_parameter", "optional_parameter"):
+            return None
+        if parent.child_by_field_name("pattern") != pnode:
+            return None
+        type_node = parent.child_by_field_name("type")
+        return self.text(type_node, 60).lstrip(": ").strip() if type_node is not None else None
 
     def _params(self, node) -> tuple[str, ...]:
         return tuple(name for name, _ in self._param_nodes(node))

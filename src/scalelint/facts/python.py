@@ -214,7 +214,7 @@ class _PyWalk(SourceWalk):
             self.add_binding(name, "function", name_node, FnValue(fn.id))
         saved = self.enter_function(fn)
         for pname, pnode in params:
-            self.add_binding(pname, "param", pnode)
+            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
@@ -225,11 +225,19 @@ class _PyWalk(SourceWalk):
         fn = self.new_function(node, None, tuple(p for p, _ in params), False, "lambda")
         saved = self.enter_function(fn)
         for pname, pnode in params:
-            self.add_binding(pname, "param", pnode)
+            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
         self.leave(saved)
+
+    def _param_type(self, pnode) -> str | None:
+        """`queue_name: str` → "str"."""
+        parent = pnode.parent
+        if parent is None or parent.type not in ("typed_parameter", "typed_default_parameter"):
+            return None
+        type_node = parent.child_by_field_name("type")
+        return self.text(type_node, 60) if type_node is not None else None
 
     def _param_nodes(self, params):
         if params is None:
