@@ -561,6 +561,15 @@ class _JsWalk(SourceWalk):
         new = node.type == "new_expression"
         fn_node = node.child_by_field_name("constructor" if new else "function")
         args_node = node.child_by_field_name("arguments")
+        # tree-sitter-typescript reads `await fetchUrl<T>(url)` as a call of `await fetchUrl`
+        awaited_callee = (
+            fn_node is not None
+            and fn_node.type == "await_expression"
+            and node.child_by_field_name("type_arguments") is not None
+            and bool(fn_node.named_children)
+        )
+        if awaited_callee:
+            fn_node = fn_node.named_children[0]
         cid = self.reserve_call(node)
         if fn_node is not None and fn_node.type not in ("identifier", "import"):
             self.visit(fn_node)
@@ -598,7 +607,7 @@ class _JsWalk(SourceWalk):
         parent = node.parent
         while parent is not None and parent.type in UNWRAP_TYPES:
             parent = parent.parent
-        awaited = parent is not None and parent.type == "await_expression"
+        awaited = awaited_callee or (parent is not None and parent.type == "await_expression")
         call_record(
             self,
             cid,
