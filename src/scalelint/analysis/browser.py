@@ -4,9 +4,10 @@ A module-level Map in a React hook or a Vite single-page app lives in one user's
 with it; the same Map in a route handler lives in a server instance shared by every user.
 Memory rules ask this before they speak. Browser code is: a file marked `"use client"`, a file
 that imports React's client-only hooks (server components cannot use them), a React hook
-(`useSomething`), and any file of a single-page app — a package built by Vite or Create React
-App with no server framework — except those that run on a server anyway (edge functions, a
-Vercel `api/` folder, request handlers). Tables: `rules/knowledge/browser.yml`.
+(`useSomething`) or component (a capitalised function in a .tsx/.jsx file), and any file of
+a single-page app — a package built by Vite or Create React App with no server framework —
+except those that run on a server anyway (edge functions, a Vercel `api/` folder, request
+handlers). Tables: `rules/knowledge/browser.yml`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from scalelint.analysis.project import Project
 
 _HOOK = re.compile(r"^use[A-Z0-9]")
+_COMPONENT = re.compile(r"^[A-Z]")
+_JSX_FILES = (".tsx", ".jsx")
 
 
 def is_browser_code(project: Project, rel: str, function: int | None = None) -> bool:
@@ -32,8 +35,10 @@ def is_browser_code(project: Project, rel: str, function: int | None = None) -> 
     for b in code.bindings:
         if b.kind == "import" and b.imported in client_imports.get(b.source or "", ()):
             return True
-    if any(_HOOK.match(f.name or "") for f in code.enclosing_functions(function)):
-        return True
+    for f in code.enclosing_functions(function):
+        name = f.name or ""
+        if _HOOK.match(name) or (rel.endswith(_JSX_FILES) and _COMPONENT.match(name)):
+            return True  # a React hook or component
     return _single_page_app_file(project, rel)
 
 

@@ -7,8 +7,9 @@ file that imports it — sorted into growth (`.set`, `[k] =`, `.push`, `.add`, `
 `.setdefault`, `.update`, `|=`), shrinking (`.delete`, `.clear`, `.pop`, `.shift`,
 `.splice`, `delete`/`del`, `popitem`, reassignment, a size check) and escapes (handed to a
 project function or stored under another name, where its writes can no longer be followed).
-What counts as which lives in the `module-containers` and `container-*` tables of
-rules/SL401-unbounded-module-cache.yml.
+What counts as which lives in the `module-containers` and `container-methods` tables of
+rules/SL401-unbounded-module-cache.yml: a method counts only on the kind that has it (an
+object literal has no `.set`; `store.set(k, v)` on one calls a function it holds).
 """
 
 from __future__ import annotations
@@ -145,11 +146,11 @@ class _WriteCollector:
         self.code = code
         self.found = found
         self.names = names
-        lang = code.language
-        self.growth = set(knowledge["container-growth"][lang])
-        self.keyed_growth = set(knowledge["container-keyed-growth"][lang])
-        self.shrink = set(knowledge["container-shrink"][lang])
-        self.trims = set(knowledge["container-trims"][lang])
+        self.methods = knowledge["container-methods"]
+        every = self.methods.values()
+        # an entry's own methods (`cache[k].push(v)`): its kind is not known
+        self.entry_growth = {m for kind in every for m in kind.get("grow", ())}
+        self.entry_shrink = {m for kind in every for m in kind.get("shrink", ())}
 
     def collect(self) -> None:
         for call in self.code.calls:
@@ -191,8 +192,9 @@ class _WriteCollector:
         if found is not None:
             use, rest = found
             method = rest[-1] if rest else ""
-            if len(rest) == 1 and method in self.growth:
-                keyed = method in self.keyed_growth
+            methods = self.methods.get(use.container.kind, {})
+            if len(rest) == 1 and method in methods.get("grow", ()):
+                keyed = method in methods.get("keyed", ())
                 key = call.args[0] if call.args else None
                 if keyed and key is None:
                     return  # `d.update(a=1)`: fixed keys
@@ -200,11 +202,11 @@ class _WriteCollector:
                 self._write(
                     use, "grows", call.span, call.function, text, key=key, keyed=keyed, value=value
                 )
-            elif len(rest) == 1 and method in self.shrink:
+            elif len(rest) == 1 and method in methods.get("shrink", ()):
                 self._write(use, "shrinks", call.span, call.function, text)
-            elif len(rest) == 2 and rest[0] == "[]" and method in self.growth:
+            elif len(rest) == 2 and rest[0] == "[]" and method in self.entry_growth:
                 self._write(use, "grows", call.span, call.function, text, nested=True)
-            elif len(rest) == 2 and rest[0] == "[]" and method in self.shrink:
+            elif len(rest) == 2 and rest[0] == "[]" and method in self.entry_shrink:
                 self._write(use, "shrinks", call.span, call.function, text, nested=True)
             return
         if call.path == ("Object", "assign") and call.binding is None and call.args:
@@ -287,7 +289,8 @@ class _WriteCollector:
             call = self.code.calls[value.call]
             hit = self.resolve(call.path, call.function) if call is not None and call.path else None
             if hit is not None and hit[0] is use:
-                return call.name not in self.trims
+                trims = self.methods.get(use.container.kind, {}).get("trims", ())
+                return call.name not in trims
         return False
 
     def _compare(self, cmp) -> None:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from scalelint.analysis.browser import is_browser_code
 from scalelint.analysis.handlers import Handler
 from scalelint.facts.code import (
     Binding,
@@ -43,7 +44,7 @@ NOTHING_LEVEL, UNTRACED_LEVEL, HANDLER_LEVEL = 0, 1, 2
 ITERATION_METHODS = frozenset(
     {"forEach", "map", "flatMap", "filter", "reduce", "some", "every", "find", "findIndex"}
 )
-_IDENT = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*")
+_IDENT = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)(\s*[.\[])?")
 _TEMPLATE_PART = re.compile(r"\{([^{}]*)\}")
 _STRING = re.compile(r"(['\"`])(?:\\.|(?!\1).)*\1")
 _NOT_NAMES = frozenset(
@@ -99,6 +100,7 @@ class RequestFlow:
         self._param: dict[tuple[str, int, str], Evidence] = {}
         self._by_name: dict[str, list[tuple[str, Call]]] | None = None
         self._referenced: set[str] | None = None
+        self._browser: dict[tuple[str, int | None], bool] = {}
         self._request_imports = {
             (module, name) for module, name in project.knowledge["request-data-imports"]
         }
@@ -113,13 +115,16 @@ class RequestFlow:
 
     def _runs_per_request(self, rel: str, function: int, depth: int) -> Evidence:
         project = self.project
-        handled, _, fn = self._frame(rel, function)
+        handled, code, fn = self._frame(rel, function)
         if handled is not None:
             return handled
         if fn.parent is not None:  # nested or a callback: runs while (or after) its parent runs
             return self.runs_per_request(rel, fn.parent, depth)
         if fn.call is not None:  # a module-level callback: a timer, a listener, a registration
-            return UNTRACED if fn.params else NOTHING
+            host = code.calls[fn.call]
+            if host is None or host.name in ITERATION_METHODS or not fn.params:
+                return NOTHING  # `LIST.forEach(…)` at module level runs once, at load
+            return UNTRACED
         if depth >= MAX_DEPTH:
             return UNTRACED
         sites = self.callers(rel, function)
@@ -132,11 +137,21 @@ class RequestFlow:
         )
 
     def _frame(self, rel: str, function: int):
-        """(handler evidence when the function is or sits in a handler, its file, itself)."""
+        """(the answer when the function itself settles it — it is or sits in a handler, or it
+        runs in a browser tab — its file, itself)."""
         handler = self.project.handler_of(rel, function)
         code = self.project.code(rel)
-        handled = Evidence(HANDLER_LEVEL, handler) if handler is not None else None
-        return handled, code, code.functions[function]
+        if handler is not None:
+            settled: Evidence | None = Evidence(HANDLER_LEVEL, handler)
+        else:
+            settled = NOTHING if self.in_browser(rel, function) else None
+        return settled, code, code.functions[function]
+
+    def in_browser(self, rel: str, function: int | None) -> bool:
+        key = (rel, function)
+        if key not in self._browser:
+            self._browser[key] = is_browser_code(self.project, rel, function)
+        return self._browser[key]
 
     # ── does this value carry request data? ──
     def value_evidence(
@@ -166,13 +181,14 @@ class RequestFlow:
             return handled
         if fn.call is not None:  # a callback's arguments come from the call it is given to
             host = code.calls[fn.call]
-            if host is not None and host.name in ITERATION_METHODS and fn.parent is not None:
+            if host is not None and host.name in ITERATION_METHODS:
                 receiver = (
                     CallResult(host.receiver)
                     if host.receiver is not None
                     else (Ref(host.path[:-1]) if host.path and len(host.path) > 1 else None)
                 )
-                return self.value_evidence(rel, receiver, fn.parent, depth)
+                if receiver is not None:  # items of an array: what is the array made of?
+                    return self.value_evidence(rel, receiver, fn.parent, depth)
             return self.runs_per_request(rel, function, depth)
         if depth >= MAX_DEPTH:
             return UNTRACED
@@ -215,13 +231,13 @@ class RequestFlow:
         function: int | None,
         depth: int,
         out: Sources,
-        seen: set[int],
+        seen: set[tuple[int, bool]],
     ) -> None:
         if value is None or depth > MAX_SOURCE_DEPTH:
             return
         for v in walk_values(value):
             if isinstance(v, Ref):
-                self._name(code, v.path[0], function, depth, out, seen)
+                self._name(code, v.path[0], len(v.path) == 1, function, depth, out, seen)
             elif isinstance(v, CallResult):
                 call = code.calls[v.call] if v.call < len(code.calls) else None
                 if call is None:
@@ -229,37 +245,39 @@ class RequestFlow:
                 if call.awaited:
                     out.fresh = True
                 if call.path:  # a method of the data itself: `email.toLowerCase()`, `req.json()`
-                    self._name(code, call.path[0], call.function, depth, out, seen)
+                    bare = len(call.path) == 2
+                    self._name(code, call.path[0], bare, call.function, depth, out, seen)
                 for arg in (*call.args, *(a for _, a in call.kwargs)):
                     self._collect(code, arg, call.function, depth + 1, out, seen)
                 if call.receiver is not None:
                     self._collect(code, CallResult(call.receiver), function, depth + 1, out, seen)
             elif isinstance(v, Str) and v.template:
                 for part in _TEMPLATE_PART.finditer(v.value):
-                    for name in _IDENT.findall(part.group(1)):
-                        self._name(code, name, function, depth, out, seen)
+                    for name, bare in _names_in(part.group(1)):
+                        self._name(code, name, bare, function, depth, out, seen)
             elif isinstance(v, Unknown) and v.text:
-                for name in _IDENT.findall(_STRING.sub("", v.text)):
-                    if name not in _NOT_NAMES:
-                        self._name(code, name, function, depth, out, seen)
+                for name, bare in _names_in(_STRING.sub("", v.text)):
+                    self._name(code, name, bare, function, depth, out, seen)
 
     def _name(
         self,
         code: CodeFacts,
         name: str,
+        bare: bool,
         function: int | None,
         depth: int,
         out: Sources,
-        seen: set[int],
+        seen: set[tuple[int, bool]],
     ) -> None:
+        """`bare`: the name's own value is used (`locale`), not a field of it (`user.id`)."""
         if name in ("this", "self", "cls", "super"):
             return
         b = code.lookup(name, function)
-        if b is None or b.id in seen:
+        if b is None or (b.id, bare) in seen:
             return
-        seen.add(b.id)
+        seen.add((b.id, bare))
         if b.kind == "param":
-            if b.function is not None:
+            if b.function is not None and not (bare and closed_type(b.type_text)):
                 out.params.add((b.function, b.name))
             return
         if b.kind == "import":
@@ -304,16 +322,19 @@ class RequestFlow:
         ]
 
     def callable_from_outside(self, rel: str, function: int) -> bool:
-        """Exported, a method, registered by a decorator, or passed around by name: something
-        the project does not show may call it."""
+        """A method, or (TS/JS) exported or passed around by name: something the project does
+        not show may call it with request data. A Python function with no caller in the
+        project is dead or registered with a framework by a decorator (signal receivers,
+        event listeners, tasks, commands), which calls it on its own events, not per
+        request; routes are handlers already."""
         code = self.project.code(rel)
         fn = code.functions[function]
-        if fn.class_name is not None or fn.decorators:
-            return True
-        if fn.name and fn.name in self.referenced_names():
+        if fn.class_name is not None:
             return True
         if code.language == "python":
-            return fn.parent is None and not (fn.name or "_").startswith("_")
+            return False
+        if fn.name and fn.name in self.referenced_names():
+            return True
         return any(
             e.value == FnValue(function) or (e.local is not None and e.local == fn.name)
             for e in code.exports
@@ -382,6 +403,38 @@ def argument_values(code: CodeFacts, fn, call: Call, name: str) -> list[Value]:
     if name in params and len(params) == len(call.args):
         return [call.args[params.index(name)]]
     return list(call.args)
+
+
+def _names_in(text: str):
+    """(name, bare) for each name an expression's text reads: `${user.id}:${slug}` →
+    ("user", False), ("slug", True)."""
+    for m in _IDENT.finditer(text):
+        if m.group(1) not in _NOT_NAMES:
+            yield m.group(1), m.group(2) is None
+
+
+# Types whose values are open-ended: a key of one of these can take any number of values.
+_OPEN_TYPES = frozenset(
+    {
+        "string", "number", "bigint", "any", "unknown", "object", "String", "Number", "Object",
+        "str", "int", "float", "bytes", "bytearray", "Any", "UUID", "Decimal", "datetime",
+        "date", "dict", "list", "tuple", "set", "frozenset", "Sequence", "Iterable", "Mapping",
+    }
+)  # fmt: skip
+_TYPE_WORD = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def closed_type(type_text: str | None) -> bool:
+    """A declared type with a fixed set of values — a union of literals, an enum, a named
+    alias like `AcceptedLocale`, `bool`, `Literal["a", "b"]` — rather than `string`, `str`,
+    `int`, a list or an object shape."""
+    if not type_text:
+        return False
+    text = _STRING.sub("", type_text)
+    if re.search(r"[\[\]{}<>()]", text) and not text.startswith(("Literal[", "typing.Literal[")):
+        return False
+    words = [w.rsplit(".", 1)[-1] for w in _TYPE_WORD.findall(text)]
+    return not any(w in _OPEN_TYPES for w in words)
 
 
 def _loop_of(code: CodeFacts, b: Binding) -> Loop | None:

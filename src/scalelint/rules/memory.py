@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scalelint.analysis.browser import is_browser_code
 from scalelint.analysis.containers import ContainerUse, Write, fixed_table_guard, module_containers
 from scalelint.analysis.memoized import Memoized, unbounded_memoizations
 from scalelint.analysis.names import module_name
@@ -67,9 +66,9 @@ def unbounded_module_cache(project: Project, meta: RuleMeta) -> Iterator[Finding
         c = use.container
         if not use.grows or use.escapes:
             continue  # handed to code whose writes we cannot follow: it may evict
-        if not ctx.is_request_path(c.rel) or is_browser_code(project, c.rel):
+        if not ctx.is_request_path(c.rel) or flow.in_browser(c.rel, None):
             continue
-        live = [w for w in use.shrinks if flow.can_run(w.rel, w.function)]
+        live = _live_shrinks(project, flow, use)
         if any(not w.nested for w in live):
             continue  # something removes entries, clears it or checks its size
         found = _per_request_growth(project, flow, use, live, growing)
@@ -103,9 +102,7 @@ def _per_request_growth(
     for w in use.grows:
         if w.function is None or (w.nested and nested_shrinks):
             continue
-        if not project.context.is_request_path(w.rel) or is_browser_code(
-            project, w.rel, w.function
-        ):
+        if not project.context.is_request_path(w.rel) or flow.in_browser(w.rel, w.function):
             continue
         if w.keyed:
             if fixed_table_guard(project, w, growing) is not None:
@@ -127,12 +124,37 @@ def _growth_words(w: Write) -> str:
     return "gains an item on every call"
 
 
+def _live_shrinks(project: Project, flow: RequestFlow, use: ContainerUse) -> list[Write]:
+    """Removals that can run in the server process: in request-path code (a test clearing the
+    cache or a script runs in another process), in a function something calls, or beside a
+    growing write in the same function (`setTimeout(() => tokens.delete(id), ttl)`)."""
+    ctx = project.context
+    growing = {(w.rel, _outermost(project, w)) for w in use.grows}
+    return [
+        w
+        for w in use.shrinks
+        if ctx.is_request_path(w.rel)
+        and ((w.rel, _outermost(project, w)) in growing or flow.can_run(w.rel, w.function))
+    ]
+
+
+def _outermost(project: Project, w: Write) -> int | None:
+    chain = list(project.code(w.rel).enclosing_functions(w.function))
+    return chain[-1].id if chain else None
+
+
 def _unreached_shrinks(project: Project, use: ContainerUse, live: list[Write]) -> str:
-    dead = [w for w in use.shrinks if w not in live and w.function is not None]
+    ctx = project.context
+    dead = [
+        w
+        for w in use.shrinks
+        if w not in live and w.function is not None and ctx.is_request_path(w.rel)
+    ]
     if not dead:
         return ""
-    fn = project.code(dead[0].rel).functions[dead[0].function]
-    return f" (`{fn.name}` would, but nothing in the project calls it)"
+    fn = project.code(dead[0].rel).functions[_outermost(project, dead[0])]
+    where = f"`{fn.name}`" if fn.name else f"the function at {dead[0].rel}:{fn.span.line}"
+    return f" ({where} would, but nothing in the project calls it)"
 
 
 def _replacement(meta: RuleMeta, project: Project, use: ContainerUse, w: Write) -> str:
@@ -152,18 +174,18 @@ def unbounded_memoize(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         return
     flow = RequestFlow(project)
     for m in memoized:
-        if not project.context.is_request_path(m.rel) or is_browser_code(project, m.rel):
+        if not project.context.is_request_path(m.rel) or flow.in_browser(m.rel, None):
             continue
         found = _argument_evidence(project, flow, m)
         if found is None:
             continue
-        evidence, what = found
+        evidence, what, reach = found
         yield report(
             meta,
             m.rel,
             m.span,
             f"`{m.name or 'this function'}` is memoized with {m.memoizer}, which never evicts: "
-            f"{what} stays in memory{_reach(evidence)}. {_sentence(_lifetime(meta, project, m.rel))}.",
+            f"{what} stays in memory{reach}. {_sentence(_lifetime(meta, project, m.rel))}.",
             fix=project.knowledge["memoize-replacements"][project.code(m.rel).language],
             confidence=_confidence(evidence),
         )
@@ -171,17 +193,29 @@ def unbounded_memoize(project: Project, meta: RuleMeta) -> Iterator[Finding]:
 
 def _argument_evidence(
     project: Project, flow: RequestFlow, m: Memoized
-) -> tuple[Evidence, str] | None:
-    """How the memoized function's arguments vary per request, and what piles up."""
+) -> tuple[Evidence, str, str] | None:
+    """How the memoized function's arguments vary per request: the evidence, what piles up,
+    and where the requests come from."""
     if m.target is None:
         return None
     rel, fid = m.target
     fn = project.code(rel).functions[fid]
     params = list(fn.params)
     if fn.class_name is not None and params[:1] == ["self"]:
-        evidence = _instances_evidence(project, flow, rel, fn.class_name)
+        evidence, made = _instances_evidence(project, flow, rel, fn.class_name)
+        if not evidence.level:
+            return None
         what = f"every `{fn.class_name}` instance it is called on, with its result,"
-        return (evidence, what) if evidence.level else None
+        if not made or evidence.level == HANDLER_LEVEL:
+            return evidence, what, _reach(evidence)
+        crel, call = made[0]
+        maker = project.code(crel).functions[call.function].name or "a function"
+        more = f" and {len(made) - 1} other places" if len(made) > 1 else ""
+        return (
+            evidence,
+            what,
+            f", and instances are made per call (`{maker}`, {crel}:{call.span.line}{more})",
+        )
     if fn.class_name is not None and params[:1] == ["cls"]:
         params = params[1:]
     if not params:
@@ -192,7 +226,7 @@ def _argument_evidence(
             for crel, call in flow.calls_named(m.name)
             if _calls_binding(project, crel, call, m.rel, m.name)
         ]
-        outside = True
+        outside = any(e.name == m.name or e.local == m.name for e in project.code(m.rel).exports)
     else:
         sites = flow.callers(rel, fid)
         outside = flow.callable_from_outside(rel, fid)
@@ -200,7 +234,7 @@ def _argument_evidence(
     if not evidence.level:
         return None
     shown = ", ".join(f"`{p}`" for p in params[:3])
-    return evidence, f"one result per distinct {shown}"
+    return evidence, f"one result per distinct {shown}", _reach(evidence)
 
 
 def _calls_binding(project: Project, crel: str, call, rel: str, name: str) -> bool:
@@ -208,12 +242,18 @@ def _calls_binding(project: Project, crel: str, call, rel: str, name: str) -> bo
     return mn is not None and mn.rel == rel and mn.name == name and not mn.rest
 
 
-def _instances_evidence(project: Project, flow: RequestFlow, rel: str, class_name: str) -> Evidence:
-    """Whether instances of a class are made per request (each one is a new cache key)."""
-    found = []
+def _instances_evidence(
+    project: Project, flow: RequestFlow, rel: str, class_name: str
+) -> tuple[Evidence, list]:
+    """Whether instances of a class are made per request (each one is a new cache key), and
+    the calls that make them inside functions. No visible construction (an ORM builds them):
+    untraced."""
+    found, made = [], []
     for crel, call in flow.calls_named(class_name):
         mn = module_name(project, crel, call.path, call.function) if call.path else None
         if mn is None or mn.rel != rel or mn.name != class_name or mn.rest:
             continue
+        if call.function is not None and project.context.is_request_path(crel):
+            made.append((crel, call))
         found.append(flow.runs_per_request(crel, call.function).through(call.text))
-    return strongest(found) if found else UNTRACED
+    return (strongest(found) if found else UNTRACED), made
