@@ -43,7 +43,7 @@ def _sentence(text: str) -> str:
 def _reach(evidence: Evidence) -> str:
     if evidence.level == HANDLER_LEVEL:
         return f", reached from {evidence.describe()}"
-    return " (from a function whose callers the project does not show)"
+    return " (its callers could not be traced to a request handler)"
 
 
 def _confidence(evidence: Evidence) -> str | None:
