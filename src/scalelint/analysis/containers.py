@@ -111,6 +111,8 @@ def container_kind(project: Project, rel: str, code: CodeFacts, value: Value | N
     if not isinstance(value, CallResult):
         return None
     call = code.calls[value.call]
+    if call is None:
+        return None
     name = _constructor_name(project, rel, code, call)
     if name is None or name not in table:
         return None

@@ -35,6 +35,8 @@ def unbounded_memoizations(project: Project) -> list[Memoized]:
     out: list[Memoized] = []
     for rel, code in project.code_files():
         for fn in code.functions:  # decorators
+            if fn.parent is not None:
+                continue  # defined per call: its cache goes when the call's closure does
             for d in fn.decorators:
                 path, call = _decorator_callee(code, d)
                 entry = memoizer_of(project, rel, code, path, fn.parent) if path else None
