@@ -7,7 +7,8 @@ that imports React's client-only hooks (server components cannot use them), a Re
 (`useSomething`) or component (a capitalised function in a .tsx/.jsx file), and any file of
 a single-page app — a package built by Vite or Create React App with no server framework —
 except those that run on a server anyway (edge functions, a Vercel `api/` folder, request
-handlers). Tables: `rules/knowledge/browser.yml`.
+handlers), and the `client/` half of a package that bundles a client with Vite and serves it
+from Express (Replit's layout). Tables: `rules/knowledge/browser.yml`.
 """
 
 from __future__ import annotations
@@ -35,11 +36,24 @@ def is_browser_code(project: Project, rel: str, function: int | None = None) -> 
     for b in code.bindings:
         if b.kind == "import" and b.imported in client_imports.get(b.source or "", ()):
             return True
+    if _calls_client_hook(code, client_imports):
+        return True
     for f in code.enclosing_functions(function):
         name = f.name or ""
         if _HOOK.match(name) or (rel.endswith(_JSX_FILES) and _COMPONENT.match(name)):
             return True  # a React hook or component
     return _single_page_app_file(project, rel)
+
+
+def _calls_client_hook(code, client_imports) -> bool:
+    """`React.useState(…)` through `import * as React from "react"`."""
+    for call in code.calls:
+        if call is None or not call.path or len(call.path) != 2 or call.binding is None:
+            continue
+        b = code.bindings[call.binding]
+        if b.kind == "import" and call.path[1] in client_imports.get(b.source or "", ()):
+            return True
+    return False
 
 
 def _single_page_app_file(project: Project, rel: str) -> bool:
@@ -48,11 +62,15 @@ def _single_page_app_file(project: Project, rel: str) -> bool:
     k = project.knowledge
     if not any(d in deps for d in k["browser-bundlers"]):
         return False
+    if not any(d in deps for d in k["browser-ui-packages"]):
+        return False  # Vite only for vitest, say, in a Node service
+    inside = posixpath.relpath(rel, ctx.package_of(rel) or ".")
+    if inside.split("/", 1)[0] in k["browser-folders"]:
+        return True  # the client half of a Vite + Express app (Replit's layout)
     if any(d in deps for d in k["server-side-packages"]):
         return False
     if ctx.platform_for(rel).name in ("edge", "lambda", "server"):
         return False
-    inside = posixpath.relpath(rel, ctx.package_of(rel) or ".")
     if inside.split("/", 1)[0] in k["server-folders"]:
         return False
     return not any(h.rel == rel for h in project.handlers)

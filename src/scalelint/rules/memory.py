@@ -99,7 +99,8 @@ def _per_request_growth(
     that add only new keys), and not in browser code, scripts or tests."""
     best: tuple[Evidence, Write] | None = None
     nested_shrinks = any(w.nested for w in live)
-    for w in use.grows:
+    # the write that says most: a new key on the container itself before an entry's growth
+    for w in sorted(use.grows, key=lambda w: (w.nested, not w.keyed)):
         if w.function is None or (w.nested and nested_shrinks):
             continue
         if not project.context.is_request_path(w.rel) or flow.in_browser(w.rel, w.function):
