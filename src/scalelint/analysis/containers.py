@@ -218,11 +218,15 @@ class _WriteCollector:
                 key = call.args[1] if len(call.args) > 1 else None
                 self._write(hit[0], "grows", call.span, call.function, text, key=key, keyed=True)
             return
-        if self.project.callgraph.target(self.rel, call) is None:
+        handed = [
+            arg
+            for arg in (*call.args, *(v for _, v in call.kwargs))
+            if isinstance(arg, Ref) and self.resolve(arg.path, call.function) is not None
+        ]
+        if not handed or self.project.callgraph.target(self.rel, call) is None:
             return  # outside code (`JSON.stringify(cache)`, `len(cache)`) cannot remove entries
-        for arg in (*call.args, *(v for _, v in call.kwargs)):
-            if isinstance(arg, Ref):
-                self._escape(arg, call.function, call.span, f"passed to `{call.text}`")
+        for arg in handed:
+            self._escape(arg, call.function, call.span, f"passed to `{call.text}`")
 
     def _escape(self, value: Ref, function, span: Span, text: str, self_binding=None) -> None:
         hit = self.resolve(value.path, function)
