@@ -132,16 +132,26 @@ def _served_functions(project: Project, rel: str, code: CodeFacts) -> list[int]:
 def _registered_routes(project: Project, rel: str, code: CodeFacts, out: list[Handler]) -> None:
     k = project.knowledge
     modules = set(k["server-framework-modules"])
-    if not any(b.kind == "import" and _module_root(b.source) in modules for b in code.bindings):
-        return
     framework = next(
         (
             _module_root(b.source)
             for b in code.bindings
             if b.kind == "import" and _module_root(b.source) in modules
         ),
-        "server",
+        None,
     )
+    if framework is None:  # `export function registerRoutes(app: Express)`: a type-only import
+        types = k["server-framework-types"]
+        framework = next(
+            (
+                types[b.type_text]
+                for b in code.bindings
+                if b.kind == "param" and b.type_text in types
+            ),
+            None,
+        )
+    if framework is None:
+        return
     methods = k["route-methods"]
     for call in code.calls:
         if call.name not in methods or call.path is None or len(call.path) < 2 or not call.args:

@@ -205,6 +205,18 @@ class Assign:
 
 
 @dataclass(slots=True)
+class Compare:
+    """A comparison the code makes: `cache.size > MAX`, `len(cache) >= 100`, `key in ALLOWED`.
+    Chained Python comparisons (`a < b < c`) keep their first pair."""
+
+    left: Value
+    op: str  # "<", ">=", "===", "in", "not in"…
+    right: Value
+    span: Span
+    function: int | None
+
+
+@dataclass(slots=True)
 class Loop:
     id: int
     kind: str  # "for", "for_of", "for_in", "for_await", "while", "do", "comprehension"
@@ -273,6 +285,7 @@ class CodeFacts:
     exports: list[Export] = field(default_factory=list)
     classes: list[ClassDef] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
+    compares: list[Compare] = field(default_factory=list)
     directives: tuple[str, ...] = ()  # file-level "use client" / "use server"
     scopes: dict[int | None, dict[str, int]] = field(
         default_factory=dict

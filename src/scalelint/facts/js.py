@@ -15,6 +15,7 @@ from scalelint.facts.code import (
     CallResult,
     ClassDef,
     CodeFacts,
+    Compare,
     Const,
     Env,
     Export,
@@ -82,6 +83,7 @@ SKIP_TYPES = frozenset(
 UNWRAP_TYPES = frozenset(
     {"parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"}
 )
+COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "===", "!=", "!==", "in"})
 ENV_CALLS = frozenset({("env",), ("Deno", "env", "get"), ("getEnv",), ("requireEnv",)})
 COMMENT_MARKERS = (b"//", b"/*", b"*")
 
@@ -122,6 +124,7 @@ class _JsWalk(SourceWalk):
             "assignment_expression": self.assignment,
             "augmented_assignment_expression": self.assignment,
             "unary_expression": self.unary,
+            "binary_expression": self.binary,
             "class_declaration": self.class_declaration,
             "abstract_class_declaration": self.class_declaration,
             "class": self.class_declaration,
@@ -388,6 +391,19 @@ class _JsWalk(SourceWalk):
             if name is not None:
                 self.facts.exports.append(Export(name, None, None, False, self.span(node), value))
 
+    def binary(self, node) -> None:
+        for c in node.named_children:
+            self.visit(c)
+        op = node.child_by_field_name("operator")
+        if op is None or op.type not in COMPARISONS:
+            return
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        self.facts.compares.append(
+            Compare(
+                self.value_of(left), op.type, self.value_of(right), self.span(node), self.function
+            )
+        )
+
     def unary(self, node) -> None:
         op = node.child_by_field_name("operator")
         arg = node.child_by_field_name("argument")
@@ -426,7 +442,7 @@ class _JsWalk(SourceWalk):
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
         saved = self.enter_function(fn)
         for pname, pnode in self._param_nodes(node):
-            self.add_binding(pname, "param", pnode)
+            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
         if body is not None:
             self.visit(body)
             if body.type != "statement_block":  # `() => new Pool()`: the body is the result
@@ -511,6 +527,17 @@ class _JsWalk(SourceWalk):
             elif t == "array_pattern":
                 stack.extend(reversed(p.named_children))
 
+    def _param_type(self, pnode) -> str | None:
+        """`locale: AcceptedLocale` → "AcceptedLocale" (plain parameters only, not the
+        names a destructuring pattern binds)."""
+        parent = pnode.parent
+        if parent is None or parent.type not in ("required_parameter", "optional_parameter"):
+            return None
+        if parent.child_by_field_name("pattern") != pnode:
+            return None
+        type_node = parent.child_by_field_name("type")
+        return self.text(type_node, 60).lstrip(": ").strip() if type_node is not None else None
+
     def _params(self, node) -> tuple[str, ...]:
         return tuple(name for name, _ in self._param_nodes(node))
 
@@ -550,6 +577,15 @@ class _JsWalk(SourceWalk):
         new = node.type == "new_expression"
         fn_node = node.child_by_field_name("constructor" if new else "function")
         args_node = node.child_by_field_name("arguments")
+        # tree-sitter-typescript reads `await fetchUrl<T>(url)` as a call of `await fetchUrl`
+        awaited_callee = (
+            fn_node is not None
+            and fn_node.type == "await_expression"
+            and node.child_by_field_name("type_arguments") is not None
+            and bool(fn_node.named_children)
+        )
+        if awaited_callee:
+            fn_node = fn_node.named_children[0]
         cid = self.reserve_call(node)
         if fn_node is not None and fn_node.type not in ("identifier", "import"):
             self.visit(fn_node)
@@ -587,8 +623,11 @@ class _JsWalk(SourceWalk):
         parent = node.parent
         while parent is not None and parent.type in UNWRAP_TYPES:
             parent = parent.parent
-        awaited = parent is not None and parent.type == "await_expression"
-        outer = parent.parent if awaited and parent is not None else parent
+        awaited = awaited_callee or (parent is not None and parent.type == "await_expression")
+        # the statement the call's value goes to: past its `await`, unless the await was read
+        # as part of the callee (`await f<T>(x)`), where the call itself is the awaited node
+        wrapped = awaited and not awaited_callee and parent is not None
+        outer = parent.parent if wrapped else parent
         while outer is not None and outer.type in UNWRAP_TYPES:
             outer = outer.parent
         returned = outer is not None and outer.type in ("return_statement", "arrow_function")

@@ -15,6 +15,7 @@ from scalelint.facts.code import (
     CallResult,
     ClassDef,
     CodeFacts,
+    Compare,
     Const,
     Env,
     FnValue,
@@ -108,6 +109,7 @@ class _PyWalk(SourceWalk):
             "delete_statement": self.delete_statement,
             "global_statement": self.global_statement,
             "string": self.string_node,
+            "comparison_operator": self.comparison,
         }
         for t in COMPREHENSIONS:
             self.handlers[t] = self.comprehension
@@ -218,7 +220,7 @@ class _PyWalk(SourceWalk):
             self.add_binding(name, "function", name_node, FnValue(fn.id))
         saved = self.enter_function(fn)
         for pname, pnode in params:
-            self.add_binding(pname, "param", pnode)
+            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
@@ -229,12 +231,20 @@ class _PyWalk(SourceWalk):
         fn = self.new_function(node, None, tuple(p for p, _ in params), False, "lambda")
         saved = self.enter_function(fn)
         for pname, pnode in params:
-            self.add_binding(pname, "param", pnode)
+            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
             self.facts.returns.append(Return(self.span(body), fn.id, self.value_of(body)))
         self.leave(saved)
+
+    def _param_type(self, pnode) -> str | None:
+        """`queue_name: str` → "str"."""
+        parent = pnode.parent
+        if parent is None or parent.type not in ("typed_parameter", "typed_default_parameter"):
+            return None
+        type_node = parent.child_by_field_name("type")
+        return self.text(type_node, 60) if type_node is not None else None
 
     def _param_nodes(self, params):
         if params is None:
@@ -537,8 +547,17 @@ class _PyWalk(SourceWalk):
             )
             return
         if left.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+            declared = self.globals.get(self.function, ())
             for ident in _identifiers(left):
-                self.add_binding(ident.text.decode(), "assign", ident, value)
+                name = ident.text.decode()
+                if name in declared:  # `batch, _pending = _pending, []` under `global _pending`
+                    self.facts.assigns.append(
+                        Assign(
+                            (name,), op, Unknown(), None, self.span(node), self.function, self.loop
+                        )
+                    )
+                else:
+                    self.add_binding(name, "assign", ident, value)
             return
         target = self.chain(left)
         if target is None:
@@ -549,6 +568,23 @@ class _PyWalk(SourceWalk):
             key = self.value_of(sub) if sub is not None else None
         self.facts.assigns.append(
             Assign(target, op, value, key, self.span(node), self.function, self.loop)
+        )
+
+    def comparison(self, node) -> None:
+        for c in node.named_children:
+            self.visit(c)
+        operands = [c for c in node.children if c.is_named and c.type != "comment"]
+        ops = [c for c in node.children if not c.is_named]
+        if len(operands) < 2 or not ops:
+            return
+        self.facts.compares.append(
+            Compare(
+                self.value_of(operands[0]),
+                " ".join(ops[0].type.split()),
+                self.value_of(operands[1]),
+                self.span(node),
+                self.function,
+            )
         )
 
     def delete_statement(self, node) -> None:
