@@ -144,6 +144,7 @@ class Function:
     decorators: tuple[Value, ...] = ()
     class_name: str | None = None
     directives: tuple[str, ...] = ()  # "use cache", "use server"
+    returns: list[Value] = field(default_factory=list)  # returned (and Python-yielded) values
 
 
 @dataclass(slots=True)
@@ -218,6 +219,17 @@ class Loop:
 
 
 @dataclass(slots=True)
+class Read:
+    """An attribute chain read off a loop variable: `order.customer.name` in `for order in …`
+    (Python). Django's lazy relations query on such reads."""
+
+    path: tuple[str, ...]
+    span: Span
+    function: int | None
+    loop: int | None
+
+
+@dataclass(slots=True)
 class Block:
     """A `with` statement (Python) or try statement, for code that runs inside it."""
 
@@ -261,6 +273,7 @@ class CodeFacts:
     blocks: list[Block] = field(default_factory=list)
     exports: list[Export] = field(default_factory=list)
     classes: list[ClassDef] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
     directives: tuple[str, ...] = ()  # file-level "use client" / "use server"
     scopes: dict[int | None, dict[str, int]] = field(
         default_factory=dict

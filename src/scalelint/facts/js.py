@@ -115,6 +115,7 @@ class _JsWalk(SourceWalk):
             "while_statement": self.while_statement,
             "do_statement": self.while_statement,
             "try_statement": self.try_statement,
+            "return_statement": self.return_statement,
             "assignment_expression": self.assignment,
             "augmented_assignment_expression": self.assignment,
             "unary_expression": self.unary,
@@ -421,11 +422,23 @@ class _JsWalk(SourceWalk):
         if t in ("function_declaration", "generator_function_declaration") and name:
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
         saved = self.enter_function(fn)
-        for pname, pnode in self._param_nodes(node):
-            self.add_binding(pname, "param", pnode)
+        for pname, pnode, ptype in self._param_nodes(node):
+            self.add_binding(pname, "param", pnode, type_text=ptype)
         if body is not None:
             self.visit(body)
+            if body.type != "statement_block":  # `(x) => expr` returns expr
+                fn.returns.append(self.value_of(body))
         self.leave(saved)
+
+    def return_statement(self, node) -> None:
+        expr = next((c for c in node.named_children if c.type != "comment"), None)
+        if expr is None:
+            return
+        self.visit(expr)
+        if self.function is not None:
+            returns = self.facts.functions[self.function].returns
+            if len(returns) < MAX_ITEMS:
+                returns.append(self.value_of(expr))
 
     def _inferred_name(self, node) -> str | None:
         parent = node.parent
@@ -459,7 +472,7 @@ class _JsWalk(SourceWalk):
         single = node.child_by_field_name("parameter")
         if single is not None:
             if single.type == "identifier":
-                yield single.text.decode(), single
+                yield single.text.decode(), single, None
             return
         params = node.child_by_field_name("parameters")
         if params is None:
@@ -469,10 +482,13 @@ class _JsWalk(SourceWalk):
             p = stack.pop()
             t = p.type
             if t == "identifier":
-                yield p.text.decode(), p
+                yield p.text.decode(), p, None
             elif t in ("required_parameter", "optional_parameter"):
                 pat = p.child_by_field_name("pattern")
-                if pat is not None:
+                typ = p.child_by_field_name("type")
+                if pat is not None and pat.type == "identifier" and typ is not None:
+                    yield pat.text.decode(), pat, self.text(typ, 60).lstrip(": ").strip()
+                elif pat is not None:
                     stack.append(pat)
             elif t == "assignment_pattern":
                 left = p.child_by_field_name("left")
@@ -483,7 +499,7 @@ class _JsWalk(SourceWalk):
             elif t == "object_pattern":
                 for prop in reversed(p.named_children):
                     if prop.type == "shorthand_property_identifier_pattern":
-                        yield prop.text.decode(), prop
+                        yield prop.text.decode(), prop, None
                     elif prop.type == "pair_pattern":
                         v = prop.child_by_field_name("value")
                         if v is not None:
@@ -496,7 +512,7 @@ class _JsWalk(SourceWalk):
                 stack.extend(reversed(p.named_children))
 
     def _params(self, node) -> tuple[str, ...]:
-        return tuple(name for name, _ in self._param_nodes(node))
+        return tuple(name for name, _, _ in self._param_nodes(node))
 
     def class_declaration(self, node) -> None:
         name_node = node.child_by_field_name("name")

@@ -21,6 +21,7 @@ from scalelint.facts.code import (
     Loop,
     Num,
     Obj,
+    Read,
     Ref,
     Str,
     Unknown,
@@ -67,6 +68,7 @@ ENV_CALLS = frozenset(
     }
 )
 COMMENT_MARKERS = (b"#",)
+MAX_READS = 2000
 
 
 def extract_python(source: bytes) -> tuple[CodeFacts, list[Suppression], tuple[int, str] | None]:
@@ -102,6 +104,9 @@ class _PyWalk(SourceWalk):
             "delete_statement": self.delete_statement,
             "global_statement": self.global_statement,
             "string": self.string_node,
+            "return_statement": self.return_value,
+            "yield": self.return_value,
+            "attribute": self.attribute,
         }
         for t in COMPREHENSIONS:
             self.handlers[t] = self.comprehension
@@ -202,7 +207,7 @@ class _PyWalk(SourceWalk):
         fn = self.new_function(
             node,
             name,
-            tuple(p for p, _ in params),
+            tuple(p for p, _, _ in params),
             is_async,
             "method" if class_name else "function",
             decorators=decorators,
@@ -211,8 +216,8 @@ class _PyWalk(SourceWalk):
         if name and not class_name:
             self.add_binding(name, "function", name_node, FnValue(fn.id))
         saved = self.enter_function(fn)
-        for pname, pnode in params:
-            self.add_binding(pname, "param", pnode)
+        for pname, pnode, ptype in params:
+            self.add_binding(pname, "param", pnode, type_text=ptype)
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
@@ -220,13 +225,14 @@ class _PyWalk(SourceWalk):
 
     def lambda_node(self, node) -> None:
         params = list(self._param_nodes(node.child_by_field_name("parameters")))
-        fn = self.new_function(node, None, tuple(p for p, _ in params), False, "lambda")
+        fn = self.new_function(node, None, tuple(p for p, _, _ in params), False, "lambda")
         saved = self.enter_function(fn)
-        for pname, pnode in params:
+        for pname, pnode, _ in params:
             self.add_binding(pname, "param", pnode)
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
+            fn.returns.append(self.value_of(body))
         self.leave(saved)
 
     def _param_nodes(self, params):
@@ -234,16 +240,18 @@ class _PyWalk(SourceWalk):
             return
         for p in params.named_children:
             t = p.type
+            typ = p.child_by_field_name("type")
+            type_text = self.text(typ, 60) if typ is not None else None
             if t == "identifier":
-                yield p.text.decode(), p
+                yield p.text.decode(), p, None
             elif t in ("default_parameter", "typed_default_parameter"):
                 n = p.child_by_field_name("name")
                 if n is not None:
-                    yield n.text.decode(), n
+                    yield n.text.decode(), n, type_text
             elif t in ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern"):
                 ident = next((c for c in p.named_children if c.type == "identifier"), None)
                 if ident is not None:
-                    yield ident.text.decode(), ident
+                    yield ident.text.decode(), ident, type_text
 
     def class_definition(self, node) -> None:
         name_node = node.child_by_field_name("name")
@@ -278,6 +286,32 @@ class _PyWalk(SourceWalk):
         self.facts.classes.append(
             ClassDef(name, self.span(node), tuple(bases), tuple(fields), self.function)
         )
+
+    def return_value(self, node) -> None:
+        """`return x` and `yield x` (FastAPI dependencies yield their session)."""
+        expr = next((c for c in node.named_children if c.type != "comment"), None)
+        if expr is None:
+            return
+        self.visit(expr)
+        if self.function is not None:
+            returns = self.facts.functions[self.function].returns
+            if len(returns) < MAX_ITEMS:
+                returns.append(self.value_of(expr))
+
+    def attribute(self, node) -> None:
+        """Record `item.relation.field` read off a loop variable (outermost chain only)."""
+        parent = node.parent
+        outermost = (
+            parent is None or parent.type != "attribute" or parent.start_byte != node.start_byte
+        )
+        if outermost and len(self.facts.reads) < MAX_READS:
+            chain = self.chain(node)
+            if chain is not None and len(chain) >= 2:
+                b = self.facts.lookup(chain[0], self.function)
+                if b is not None and b.kind == "loop":
+                    self.facts.reads.append(Read(chain, self.span(node), self.function, self.loop))
+        for c in node.named_children:
+            self.visit(c)
 
     # ── calls ──
     def call_node(self, node) -> None:
