@@ -119,6 +119,7 @@ class _JsWalk(SourceWalk):
             "assignment_expression": self.assignment,
             "augmented_assignment_expression": self.assignment,
             "unary_expression": self.unary,
+            "update_expression": self.update,
             "class_declaration": self.class_declaration,
             "abstract_class_declaration": self.class_declaration,
             "class": self.class_declaration,
@@ -384,6 +385,20 @@ class _JsWalk(SourceWalk):
                 name = target[1]
             if name is not None:
                 self.facts.exports.append(Export(name, None, None, False, self.span(node), value))
+
+    def update(self, node) -> None:
+        """`page++`, `--left`: a write, as `page += 1` would be."""
+        arg = node.child_by_field_name("argument")
+        op = next((c.text.decode() for c in node.children if c.type in ("++", "--")), "++")
+        if arg is None:
+            return
+        if arg.type != "identifier":
+            self.visit(arg)
+        target = self.chain(arg)
+        if target is not None:
+            self.facts.assigns.append(
+                Assign(target, op, None, None, self.span(node), self.function, self.loop)
+            )
 
     def unary(self, node) -> None:
         op = node.child_by_field_name("operator")
@@ -669,7 +684,16 @@ class _JsWalk(SourceWalk):
                         chain = self.chain(right)
                         if chain and chain[-1] == "length":
                             iterable = right.child_by_field_name("object")
+                    elif right.type == "identifier":  # i < MAX_RETRIES, const MAX_RETRIES = 3
+                        b = self.facts.lookup(right.text.decode(), self.function)
+                        if b is not None and b.kind == "const" and isinstance(b.value, Num):
+                            bound = int(b.value.value) + (1 if op.text == b"<=" else 0)
         loop = self._new_loop(node, "for", iterable, bound)
+        if iterable is None and cond is not None and cond.type != "empty_statement":
+            c = _unwrap(cond.named_children[0]) if cond.type == "expression_statement" else cond
+            if c is not None:  # `for (let page = 0; hasMore; page++)`: what decides the next turn
+                loop.condition = self.value_of(c)
+                loop.iterable_text = self.text(c, 60)
         saved = self.loop
         self.loop = loop.id
         for part in ("condition", "increment", "body"):
