@@ -181,7 +181,8 @@ class Call:
 class Binding:
     id: int
     name: str
-    kind: str  # "import", "const", "let", "var", "assign", "param", "function", "class", "loop", "global"
+    kind: str  # "import", "type" (TS `import type`), "const", "let", "var", "assign", "param",
+    # "function", "class", "loop", "global"
     function: int | None  # scope: the function it is local to, None for the module
     span: Span
     value: Value | None = None

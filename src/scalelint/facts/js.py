@@ -178,34 +178,33 @@ class _JsWalk(SourceWalk):
         if src_node is None:
             return
         source = _string_value(self, src_node)
-        if any(c.type == "type" for c in node.children):
-            return  # `import type {…}`: nothing exists at run time
+        # `import type {…}` binds names that exist for the type checker only: kind "type"
+        whole = "type" if any(c.type == "type" for c in node.children) else "import"
         for clause in node.named_children:
             if clause.type != "import_clause":
                 continue
             for part in clause.named_children:
                 if part.type == "identifier":
                     self.add_binding(
-                        part.text.decode(), "import", part, source=source, imported="default"
+                        part.text.decode(), whole, part, source=source, imported="default"
                     )
                 elif part.type == "namespace_import":
                     ident = part.named_children[-1] if part.named_children else None
                     if ident is not None:
                         self.add_binding(
-                            ident.text.decode(), "import", ident, source=source, imported="*"
+                            ident.text.decode(), whole, ident, source=source, imported="*"
                         )
                 elif part.type == "named_imports":
                     for spec in part.named_children:
                         if spec.type != "import_specifier":
                             continue
-                        if any(c.type == "type" for c in spec.children):
-                            continue
+                        kind = "type" if any(c.type == "type" for c in spec.children) else whole
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias") or name
                         if name is not None:
                             self.add_binding(
                                 alias.text.decode(),
-                                "import",
+                                kind,
                                 alias,
                                 source=source,
                                 imported=_name(name),
