@@ -169,6 +169,7 @@ class Call:
     text: str  # the callee's source, whitespace folded and shortened
     binding: int | None = None  # what the path's root name is bound to
     template: bool = False  # a tagged template: sql`…`
+    receiver_value: Value | None = None  # a literal the method is called on: `[a, b].map(…)`
 
     def kwarg(self, key: str) -> Value | None:
         for k, v in self.kwargs:

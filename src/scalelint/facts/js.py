@@ -536,7 +536,13 @@ class _JsWalk(SourceWalk):
         for c in node.named_children:
             if c.type == "class_heritage":
                 for clause in c.named_children:
-                    for v in clause.named_children:
+                    # TS wraps the base in an extends_clause; JS puts the expression directly
+                    parts = (
+                        clause.named_children
+                        if clause.type in ("extends_clause", "implements_clause")
+                        else [clause]
+                    )
+                    for v in parts:
                         self.visit(v)
                         bases.append(self.value_of(v))
         body = node.child_by_field_name("body")
@@ -589,6 +595,7 @@ class _JsWalk(SourceWalk):
         self.call, self.arg_index = saved
         path = self.chain(fn_node) if fn_node is not None else None
         receiver = None
+        receiver_value = None
         name = ""
         if path is not None:
             name = path[-1]
@@ -598,6 +605,8 @@ class _JsWalk(SourceWalk):
             obj = _unwrap(fn_node.child_by_field_name("object"))
             if obj is not None and obj.type in ("call_expression", "new_expression"):
                 receiver = self.call_ids.get((obj.start_byte, obj.end_byte))
+            elif obj is not None and obj.type in ("array", "object"):
+                receiver_value = self.value_of(obj)
         parent = node.parent
         while parent is not None and parent.type in UNWRAP_TYPES:
             parent = parent.parent
@@ -621,6 +630,7 @@ class _JsWalk(SourceWalk):
             arg_index=self.arg_index,
             text=self.text(fn_node, 60) if fn_node is not None else "",
             template=template,
+            receiver_value=receiver_value,
         )
 
     # ── loops and blocks ──
