@@ -19,6 +19,7 @@ from scalelint.analysis.callgraph import CallGraph
 from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
+from scalelint.analysis.queries import QueryIndex
 from scalelint.analysis.values import arg_at
 from scalelint.context import ProjectContext
 from scalelint.facts.code import Alt, Binding, CallResult, CodeFacts, Obj, Ref, Value
@@ -50,6 +51,11 @@ class Project:
     @cached_property
     def callgraph(self) -> CallGraph:
         return CallGraph(self)
+
+    @cached_property
+    def queries(self) -> QueryIndex:
+        """Which calls are database queries (see analysis/queries.py)."""
+        return QueryIndex(self)
 
     @cached_property
     def handlers(self) -> list[Handler]:
