@@ -129,6 +129,30 @@ def test_call_graph_follows_imports_and_cycles(tmp_path):
     )
 
 
+def test_call_graph_follows_methods_of_returned_objects(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a"}',
+            "lib/limit.ts": (
+                "export function createLimiter(name: string) {\n"
+                "  return { async check(key: string) { await record(name, key); } };\n}\n"
+                "async function record(name: string, key: string) {}\n"
+            ),
+            "app/run.ts": (
+                "import { createLimiter } from '../lib/limit';\n"
+                "export async function run() {\n  const limiter = createLimiter('x');\n"
+                "  await limiter.check('k');\n}\n"
+            ),
+        },
+    )
+    code = p.code("app/run.ts")
+    check = next(c for c in code.calls if c.text == "limiter.check")
+    target = p.callgraph.target("app/run.ts", check)
+    assert target is not None and target[0] == "lib/limit.ts"
+    assert p.code("lib/limit.ts").functions[target[1]].name == "check"
+
+
 def test_origins_through_reexports_singletons_and_python(tmp_path):
     p = build(
         tmp_path,

@@ -92,6 +92,14 @@ class CallGraph:
             return None
         if len(path) == 2 and isinstance(b.value, Obj):  # const api = { send() {…} }; api.send()
             return self.function_of(rel, b.value.get(path[1]), b.function, depth + 1)
+        if len(path) == 2 and isinstance(b.value, CallResult):
+            # const limiter = createLimiter(); limiter.check(): a method of the object it returns
+            made = self.target(rel, code.calls[b.value.call])
+            if made is not None:
+                fn = self.project.code(made[0]).functions[made[1]]
+                for v in fn.returns:
+                    if isinstance(v, Obj) and v.get(path[1]) is not None:
+                        return self.function_of(made[0], v.get(path[1]), made[1], depth + 1)
         return None
 
     def _method(
