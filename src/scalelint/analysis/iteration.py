@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scalelint.facts.code import Arr, Call, CallResult, CodeFacts, Loop, Obj, Ref, Value
 from scalelint.findings import Span
 
+if TYPE_CHECKING:
+    from scalelint.analysis.project import Project
+
 ITERATING_LOOPS = ("for_of", "for_in", "for_await", "comprehension")
+SHRINKING = frozenset({"filter", "slice", "map", "sort", "toSorted", "reverse", "toReversed"})
 
 
 @dataclass(frozen=True)
@@ -103,25 +108,29 @@ def fan_out(code: CodeFacts, runner: Call, knowledge: dict) -> Call | None:
 # ── what kind of loop ──
 
 
-def literal_size(code: CodeFacts, where: PerItem) -> int | None:
+def literal_size(project: Project, rel: str, where: PerItem) -> int | None:
     """How many items a loop over a literal has: `for (const r of ["a", "b"])`, `range(3)`,
-    `ROLES.map(…)` with `const ROLES = ["admin", "owner"]`."""
+    `ROLES.map(…)` with `const ROLES = ["admin", "owner"]` here or in an imported module."""
+    code = project.code(rel)
     if where.loop is not None:
         if where.loop.bound is not None:
             return where.loop.bound
-        return _size_of(code, where.loop.iterable, where.loop.function)
+        return _size_of(project, rel, where.loop.iterable, where.loop.function)
     cb = where.callback
+    while cb.receiver is not None and code.calls[cb.receiver].name in SHRINKING:
+        cb = code.calls[cb.receiver]  # [a, b, c].filter(…).map(…): at most three
     if cb.receiver_value is not None:
-        return _size_of(code, cb.receiver_value, cb.function)
+        return _size_of(project, rel, cb.receiver_value, cb.function)
     if cb.path is not None and len(cb.path) >= 2:
-        return _size_of(code, Ref(cb.path[:-1]), cb.function)
+        return _size_of(project, rel, Ref(cb.path[:-1]), cb.function)
     return None
 
 
 def _size_of(
-    code: CodeFacts, value: Value | None, function: int | None, depth: int = 0
+    project: Project, rel: str, value: Value | None, function: int | None, depth: int = 0
 ) -> int | None:
-    if depth > 3 or value is None:
+    code = project.code(rel)
+    if depth > 4 or value is None or code is None:
         return None
     if isinstance(value, Arr):
         return len(value.items)
@@ -131,12 +140,22 @@ def _size_of(
         call = code.calls[value.call]
         if call.name in ("keys", "values", "entries", "items") and call.path is not None:
             target = call.args[0] if call.path[0] == "Object" and call.args else Ref(call.path[:-1])
-            return _size_of(code, target, call.function, depth + 1)
+            return _size_of(project, rel, target, call.function, depth + 1)
         return None
     if isinstance(value, Ref) and len(value.path) == 1:
         b = code.lookup(value.path[0], function)
-        if b is not None and b.kind in ("const", "assign") and b.value is not None:
-            return _size_of(code, b.value, b.function, depth + 1)
+        if b is None:
+            return None
+        if b.kind == "import":
+            found = project.import_file(rel, b)
+            if found is None or found[1] or b.imported in (None, "*"):
+                return None
+            exported = project.exported_value(found[0], b.imported)
+            if exported is None:
+                return None
+            return _size_of(project, exported[0], exported[1], None, depth + 1)
+        if b.kind in ("const", "assign") and b.value is not None:
+            return _size_of(project, rel, b.value, b.function, depth + 1)
     return None
 
 

@@ -60,6 +60,8 @@ class Receiver:
     api: str  # key of `query-apis`: "prisma", "django", …
     model: str | None = None  # Prisma model delegate or Django/Sequelize model class
     confidence: str = "high"
+    instance: bool = False  # one row of a model (`order: Order`, `Order(…)`), not the model
+    related: bool = False  # a row's relation (`order.lines`): the caller may have prefetched it
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Query:
     model: str | None
     chain: tuple[int, ...]  # call ids, first to last
     evaluated: str = ""  # Django: "iterated" when a lazy queryset runs by iteration
+    related: bool = False  # made on a row's relation (`order.lines.filter(…)`)
 
     @property
     def unique(self) -> bool:
@@ -121,11 +124,18 @@ class QueryIndex:
             self._words |= set(spec.get("runs", []))
         self._files: dict[str, _FileIndex] = {}
         self._memo: dict[tuple, Resolved] = {}
+        self._building_relations = False
+        self.instance_calls = {a: set(v) for a, v in k["query-instance-calls"].items()}
+        self.cached_calls = {a: set(v) for a, v in k["query-prefetched-calls"].items()}
 
     @cached_property
     def django_relations(self) -> DjangoRelations:
         """Which attributes of the project's Django models load other rows."""
-        return DjangoRelations(self.project)
+        self._building_relations = True
+        try:
+            return DjangoRelations(self.project)
+        finally:
+            self._building_relations = False
 
     # ── queries ──
     def queries_in(self, rel: str) -> list[Query]:
@@ -200,11 +210,17 @@ class QueryIndex:
         vocab, batch = self.calls.get(r.api, set()), self.batch.get(r.api, set())
         if set(names) & set(spec.get("not-through", ())):
             return None
+        if r.instance:  # a row: only its own calls (order.save()), not a manager's
+            vocab = vocab & self.instance_calls.get(r.api, set())
+        if r.related:  # order.lines.all() / .count() read what a prefetch already loaded
+            vocab = vocab - self.cached_calls.get(r.api, set())
         at = next((i for i, n in enumerate(names) if n in vocab or n in batch), None)
         how = ""
         if at is None:
             if not (spec.get("lazy") and evaluated):
                 return None
+            if r.related and not set(names) - self.cached_calls.get(r.api, set()):
+                return None  # order.lines.all(): the prefetch may have loaded it
             at, how = len(chain) - 1, "iterated"
         end = chain[-1]
         mode = spec.get("mode", "call")
@@ -231,6 +247,7 @@ class QueryIndex:
             model=r.model,
             chain=tuple(c.id for c in chain),
             evaluated=how,
+            related=r.related,
         )
 
     def _by_name(self, head: Call, first: str) -> list[Receiver]:
@@ -302,8 +319,24 @@ class QueryIndex:
                 continue
             if spec.get("model-member") and r.model is None:
                 r = replace(r, model=members[0])
+            if r.instance:
+                r = self._relation(r, members)
+                if r is None:
+                    continue  # a field of the row (`order.metadata`), not a query receiver
             out.add(r)
         return Resolved(frozenset(out), found.unknown)
+
+    def _relation(self, r: Receiver, members: tuple[str, ...]) -> Receiver | None:
+        """`order.lines` on a Django row: the manager of the related rows, when the project's
+        models say `lines` is a relation; `order.customer`: the related row."""
+        if self._building_relations:
+            return None
+        for attr in members:
+            rel = self.django_relations.get(r.model, attr)
+            if rel is None:
+                return None
+            r = Receiver(r.api, rel.target, r.confidence, instance=not rel.many, related=True)
+        return r
 
     def _imported(
         self, rel: str, code: CodeFacts, b: Binding, path: tuple[str, ...], depth: int
@@ -362,6 +395,8 @@ class QueryIndex:
             return self._parameter(rel, code, b, depth)
         if b.kind == "class":
             return self._class(rel, code, b, depth)
+        if b.kind == "loop":
+            return self._loop_item(rel, code, b, depth)
         if b.kind not in ("const", "let", "var", "assign", "global"):
             return NOTHING
         out = (
@@ -384,6 +419,23 @@ class QueryIndex:
         found = self._object_of(rel, code, runner, depth)
         keep = {r for r in found.receivers if runner.name in self.apis[r.api].get("callbacks", ())}
         return Resolved(frozenset(keep)) if keep else UNKNOWN
+
+    def _loop_item(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> Resolved:
+        """`for order in orders` with `orders: list[Order]`: each item is an Order row."""
+        for loop in code.loops:
+            if loop.function != b.function or b.name not in loop.targets or len(loop.targets) != 1:
+                continue
+            if not (loop.span.line <= b.span.line <= loop.span.end_line):
+                continue
+            it = loop.iterable
+            if not isinstance(it, Ref) or len(it.path) != 1:
+                return NOTHING
+            holder = code.lookup(it.path[0], loop.function)
+            element = _element_type(holder.type_text) if holder and holder.type_text else None
+            if element is None:
+                return NOTHING
+            return self._type(rel, code, element, loop.function, depth + 1)
+        return NOTHING
 
     def _attribute(
         self, rel: str, code: CodeFacts, function: int | None, name: str, depth: int
@@ -410,7 +462,9 @@ class QueryIndex:
     def _type(
         self, rel: str, code: CodeFacts, text: str, function: int | None, depth: int
     ) -> Resolved:
-        """`tx: Prisma.TransactionClient`, `session: AsyncSession`, `db: typeof db`."""
+        """`tx: Prisma.TransactionClient`, `session: AsyncSession`, `db: typeof db`,
+        `order: "Order" | None`. Only the type itself counts, not what a container holds:
+        `dict[str, Webhook]` is not a Webhook."""
         if text.startswith("typeof "):
             name = _IDENT.match(text[7:].strip())
             return (
@@ -418,9 +472,8 @@ class QueryIndex:
                 if name
                 else UNKNOWN
             )
-        for ident in _IDENT.findall(text):
-            path = tuple(ident.split("."))
-            found = self._type_name(rel, code, path, function, depth + 1)
+        for head in _type_heads(text):
+            found = self._type_name(rel, code, tuple(head.split(".")), function, depth + 1)
             if found.receivers:
                 return found
         return UNKNOWN
@@ -434,7 +487,7 @@ class QueryIndex:
         if b is None:
             return NOTHING
         if b.kind == "class":
-            return self._class(rel, code, b, depth)
+            return _instances(self._class(rel, code, b, depth))
         if b.kind in ("import", "type"):
             found = self.project.import_file(rel, replace(b, kind="import"))
             if found is None:
@@ -447,6 +500,8 @@ class QueryIndex:
             if tcode is None or not isinstance(exported[1], Ref):
                 return NOTHING
             return self._type_name(exported[0], tcode, exported[1].path, None, depth + 1)
+        if b.kind == "class":
+            return _instances(self._class(rel, code, b, depth))
         if isinstance(b.value, CallResult):  # AsyncSession = NewType("AsyncSession", _AsyncSession)
             call = code.calls[b.value.call]
             if call.name == "NewType" and len(call.args) > 1 and isinstance(call.args[1], Ref):
@@ -515,6 +570,10 @@ class QueryIndex:
                 continue  # rows, not a receiver
             if spec.get("mode") in ("await", "run") and call.awaited:
                 continue
+            if step == SELF_CALL and r.model is not None and spec.get("bases"):
+                r = replace(r, instance=True)  # Order(…): a new row
+            elif r.instance:
+                continue  # a method of a row returns something else
             out = out | Resolved(frozenset({r}))
         target = self.project.callgraph.target(rel, call)
         if target is not None:
@@ -546,6 +605,71 @@ class QueryIndex:
 
 
 # ── helpers over one file ──
+
+
+TRANSPARENT_TYPES = frozenset(
+    {"Optional", "Annotated", "Readonly", "NonNullable", "Omit", "Pick", "Partial", "Required",
+     "Awaited", "Final", "ClassVar", "type", "Type"}
+)  # fmt: skip
+
+
+def _type_heads(text: str) -> list[str]:
+    """The types a declared type may be: `Optional["Order"]` → Order, `Session | None` →
+    Session, `Omit<PrismaClient, "$on">` → PrismaClient; `list[Order]` → list."""
+    out = []
+    for part in _split_top(text, "|"):
+        part = part.strip().strip("\"'").strip()
+        m = _IDENT.match(part)
+        if m is None:
+            continue
+        head = m.group(0)
+        rest = part[m.end() :].strip()
+        if head in TRANSPARENT_TYPES and rest[:1] in ("[", "<"):
+            inner = _split_top(rest[1:-1], ",")
+            out.extend(_type_heads(inner[0]) if inner else [])
+        elif head not in ("None", "null", "undefined"):
+            out.append(head)
+    return out
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "[<(":
+            depth += 1
+        elif ch in "]>)":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+_CONTAINERS = frozenset(
+    {"list", "List", "Iterable", "Sequence", "set", "Set", "frozenset", "tuple", "Tuple",
+     "Iterator", "Collection", "QuerySet", "Array", "ReadonlyArray"}
+)  # fmt: skip
+
+
+def _element_type(text: str) -> str | None:
+    """`list[Order]` → Order, `Order[]` → Order, `Array<Post>` → Post."""
+    text = text.strip()
+    if text.endswith("[]"):
+        return text[:-2]
+    m = _IDENT.match(text)
+    if m is None or m.group(0) not in _CONTAINERS:
+        return None
+    rest = text[m.end() :].strip()
+    if rest[:1] not in ("[", "<") or len(rest) < 3:
+        return None
+    inner = _split_top(rest[1:-1], ",")
+    return inner[0].strip() if inner else None
+
+
+def _instances(found: Resolved) -> Resolved:
+    """A parameter typed with a model class holds one row of it."""
+    return Resolved(frozenset(replace(r, instance=True) for r in found.receivers), found.unknown)
 
 
 def _evaluated_calls(code: CodeFacts) -> set[int]:
@@ -596,7 +720,7 @@ def _chain_text(chain: list[Call], at: int) -> str:
     `db.select().from(lines)`, sql`…`: the chain up to the query call, with the arguments
     that name a table or column, and the call after it when the query call names nothing."""
     head = chain[0]
-    parts = [head.text + ("`…`" if head.template else "")]
+    parts = [re.sub(r"\s+\.", ".", head.text) + ("`…`" if head.template else "")]
     for i in range(1, at + 1):
         parts.append(f"({_short_args(chain[i - 1])}).{chain[i].name}")
     method = chain[at]

@@ -300,16 +300,19 @@ class _PyWalk(SourceWalk):
 
     def attribute(self, node) -> None:
         """Record `item.relation.field` read off a loop variable (outermost chain only)."""
-        parent = node.parent
-        outermost = (
-            parent is None or parent.type != "attribute" or parent.start_byte != node.start_byte
-        )
-        if outermost and len(self.facts.reads) < MAX_READS:
-            chain = self.chain(node)
-            if chain is not None and len(chain) >= 2:
-                b = self.facts.lookup(chain[0], self.function)
-                if b is not None and b.kind == "loop":
-                    self.facts.reads.append(Read(chain, self.span(node), self.function, self.loop))
+        if self.loop is not None and len(self.facts.reads) < MAX_READS:
+            parent = node.parent
+            if parent is None or parent.type != "attribute":  # the outermost chain only
+                root = node.child_by_field_name("object")
+                while root is not None and root.type == "attribute":
+                    root = root.child_by_field_name("object")
+                if root is not None and root.type == "identifier":
+                    b = self.facts.lookup(root.text.decode(), self.function)
+                    chain = self.chain(node) if b is not None and b.kind == "loop" else None
+                    if chain is not None:
+                        self.facts.reads.append(
+                            Read(chain, self.span(node), self.function, self.loop)
+                        )
         for c in node.named_children:
             self.visit(c)
 

@@ -12,6 +12,7 @@ request handlers with nothing bounding how many rows come back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from scalelint.analysis.iteration import (
@@ -44,7 +45,9 @@ from scalelint.findings import Finding
 from scalelint.rules import report, rule
 
 HOP_DEPTH = 3
+_OBJECT_KEY = re.compile(r"([A-Za-z_$][\w$]*)\s*:")
 REQUERYING = ("filter", "exclude", "order_by", "get", "annotate")
+RELATION_WRITES = ("add", "set", "remove", "clear", "create")
 
 
 @rule("SL301")
@@ -58,7 +61,7 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         children = _nested_calls(code)
         for q in queries.queries_in(rel):
             where = per_item(code, q.call, k)
-            if where is None or q.batch or _right_loop(project, code, q, where, children):
+            if where is None or q.batch or _right_loop(project, rel, q, where, children):
                 continue
             yield _direct(project, meta, rel, q, where)
         for call in code.calls:
@@ -68,7 +71,7 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             if where is None:
                 continue
             found = _query_behind(project, rel, call, where)
-            if found is not None and not _right_loop_for_call(project, code, call, where, children):
+            if found is not None and not _right_loop_for_call(project, rel, call, where, children):
                 yield _through_helper(project, meta, rel, call, where, *found)
         yield from _lazy_relations(project, meta, rel, code)
 
@@ -150,33 +153,55 @@ def _fix(project: Project, q: Query) -> str:
 
 
 def _right_loop(
-    project: Project, code: CodeFacts, q: Query, where: PerItem, children: dict[int, list[Call]]
+    project: Project, rel: str, q: Query, where: PerItem, children: dict[int, list[Call]]
 ) -> bool:
     k = project.knowledge
+    code = project.code(rel)
     values = _query_values(code, q.chain, children)
-    if _common_silences(project, code, where, values, children):
+    if _common_silences(project, rel, where, values, children):
         return True
     if _batched_filter(code, q.chain, values, k):
+        return True
+    if _collected_for_batch(code, q, k):
         return True
     return q.api == "prisma" and q.unique and _same_tick_batch(code, where, q, code, k)
 
 
+def _collected_for_batch(code: CodeFacts, q: Query, k: dict) -> bool:
+    """`ops.push(prisma.post.update(…))` in the loop and `prisma.$transaction(ops)` after it:
+    the queries go out together in one transaction. Only `Promise.all(ops)` (or nothing we
+    can see) leaves them per item; an array handed somewhere unknown stays silent."""
+    if q.call.awaited or q.call.parent is None:
+        return False
+    holder = code.calls[q.call.parent]
+    if holder.name not in ("push", "unshift", "append") or not holder.path:
+        return False
+    name = holder.path[0]
+    for c in code.calls:
+        if c is None or c.id == holder.id or c.function != holder.function:
+            continue
+        if any(name in names_in(a) for a in c.args):
+            return c.name not in k["fan-out-calls"]
+    return True
+
+
 def _right_loop_for_call(
-    project: Project, code: CodeFacts, call: Call, where: PerItem, children: dict[int, list[Call]]
+    project: Project, rel: str, call: Call, where: PerItem, children: dict[int, list[Call]]
 ) -> bool:
-    values = _query_values(code, (call.id,), children)
-    return _common_silences(project, code, where, values, children)
+    values = _query_values(project.code(rel), (call.id,), children)
+    return _common_silences(project, rel, where, values, children)
 
 
 def _common_silences(
     project: Project,
-    code: CodeFacts,
+    rel: str,
     where: PerItem,
     values: list,
     children: dict[int, list[Call]],
 ) -> bool:
     k = project.knowledge
-    size = literal_size(code, where)
+    code = project.code(rel)
+    size = literal_size(project, rel, where)
     if size is not None and size <= k["small-literal-max"]:
         return True
     text = where.collection + " " + " ".join(where.loop.targets if where.loop else ())
@@ -196,17 +221,25 @@ def _common_silences(
     inside = loop_calls(code, loop)
     if any(c.name in k["sleep-calls"] for c in inside):
         return True  # polling
-    return _batch_turns(code, inside, written, children, k)
+    return _batch_turns(project, rel, inside, written, children)
 
 
-def _batch_turns(code: CodeFacts, inside: list[Call], written: set[str], children, k: dict) -> bool:
+def _batch_turns(
+    project: Project, rel: str, inside: list[Call], written: set[str], children
+) -> bool:
     """A `while`/`do`/`for (;;)` loop whose turns are pages or batches, not items: a call in
-    it takes a page (`take`, `limit`, `cursor`, `.range()`) or reads what the last turn wrote
-    (`skip += take`, `cursor = rows.at(-1).id`, `hasMore = …`)."""
+    it takes a page (`take`, `limit`, `cursor`, `.range()`), reads what the last turn wrote
+    (`skip += take`, `cursor = rows.at(-1).id`, `hasMore = …`), or writes many rows at once
+    (`updateMany({ where: { id: { in: ids } } })`)."""
+    k = project.knowledge
+    code = project.code(rel)
     for call in inside:
         values = _query_values(code, (call.id,), children)
         read = set().union(*(names_in(v) for v in values)) if values else set()
         if read & written or _mentions(values, k["pagination-names"]):
+            return True
+        q = project.queries.query_at(rel, call.id)
+        if q is not None and (q.batch or _batched_filter(code, q.chain, values, k)):
             return True
     return False
 
@@ -351,13 +384,40 @@ def _query_behind(project: Project, rel: str, call: Call, where: PerItem):
         q = project.queries.query_at(reach.rel, reach.call.id)
         if q is None or q.call.id != reach.call.id or q.batch:
             continue
+        if not _runs_on_the_way(project, target, reach, k):
+            continue
         inner = project.code(reach.rel)
         if per_item(inner, q.call, k) is not None:
             continue
+        values = _query_values(inner, q.chain, _nested_calls(inner))
+        if _batched_filter(inner, q.chain, values, k):
+            continue  # the helper takes a list: `filter(id__in=ids)`
         if q.api == "prisma" and q.unique and _same_tick_batch(code, where, q, inner, k, call):
             continue
         return reach, q
     return None
+
+
+def _runs_on_the_way(project: Project, target, reach, k: dict) -> bool:
+    """Each hop runs when its function runs: not inside a method of an object the function
+    returns (`createRateLimit()` returns `{ check() { … query … } }`), nor in a deferred
+    callback."""
+    entered = target
+    for rel, call in (*reach.chain, (reach.rel, reach.call)):
+        if not _runs_when_called(project.code(rel), call, entered[1], k):
+            return False
+        entered = project.callgraph.target(rel, call) or entered
+    return True
+
+
+def _runs_when_called(code: CodeFacts, call: Call, fid: int, k: dict) -> bool:
+    f = call.function
+    while f is not None and f != fid:
+        fn = code.functions[f]
+        if fn.call is None or code.calls[fn.call].name in k["deferring-calls"]:
+            return False
+        f = fn.parent
+    return True
 
 
 # ── Django: relations touched on each row ──
@@ -388,16 +448,28 @@ def _lazy_relations(
                 continue
             reported.add(r.attr)
             shown = ".".join(read.path[:3] if r.many else read.path[:2])
-            helper = "prefetch_related" if r.many else "select_related"
+            writes = r.many and len(read.path) > 2 and read.path[2] in RELATION_WRITES
+            if writes:
+                what, fix = (
+                    "writes to the relation",
+                    f"Collect the rows and write them once: `{r.model}.{r.attr}.through"
+                    f".objects.bulk_create([...])`, or `bulk_create` on {r.target}.",
+                )
+            else:
+                helper = "prefetch_related" if r.many else "select_related"
+                what = "loads the related rows" if r.many else "loads the related row"
+                fix = (
+                    f'Add `.{helper}("{r.attr}")` to the queryset the loop runs over; Django '
+                    f"then loads them for all items in "
+                    f"{'one extra query' if r.many else 'the same query'}."
+                )
             yield report(
                 meta,
                 rel,
                 read.span,
-                f"`{shown}` loads {'the related rows' if r.many else 'the related row'} "
-                f"(`{r.model}.{r.attr}` → {r.target}, {r.declared}) with its own query for each "
-                f"item of `{loop.iterable_text}`: Django relations are lazy.",
-                fix=f'Add `.{helper}("{r.attr}")` to the queryset the loop runs over; Django then '
-                f"loads them for all items in {'one extra query' if r.many else 'the same query'}.",
+                f"`{shown}` {what} (`{r.model}.{r.attr}` → {r.target}, {r.declared}) with its "
+                f"own query for each item of `{loop.iterable_text}`: Django relations are lazy.",
+                fix=fix,
                 confidence="medium",
             )
 
@@ -417,18 +489,22 @@ def _queryset(project: Project, rel: str, code: CodeFacts, loop):
     if not isinstance(it, CallResult):
         return None
     q = project.queries.query_at(rel, it.call)
-    if q is None or q.api != "django" or q.model is None:
-        return None
+    if q is None or q.api != "django" or q.model is None or q.related:
+        return None  # (a row's relation may come prefetched from the caller)
     selected, prefetched, all_fks = set(), set(), False
     for cid in (*q.chain, *_receiver_chain(code, extra)):
         call = code.calls[cid]
         if call.name in ("values", "values_list"):
             return None  # rows are dicts or tuples: no relations to touch
-        if call.name == "select_related":
-            all_fks = all_fks or not call.args
-            selected.update(_lookups(code, call))
-        elif call.name == "prefetch_related":
-            prefetched.update(_lookups(code, call))
+        if call.name in ("select_related", "prefetch_related"):
+            found = _lookups(code, call)
+            if found is None:
+                return None  # select_related(*fields): what it covers is not written here
+            if call.name == "select_related":
+                all_fks = all_fks or not call.args
+                selected.update(found)
+            else:
+                prefetched.update(found)
     return q, selected, prefetched, all_fks
 
 
@@ -442,14 +518,17 @@ def _receiver_chain(code: CodeFacts, ends: list[int]) -> list[int]:
     return out
 
 
-def _lookups(code: CodeFacts, call: Call) -> set[str]:
+def _lookups(code: CodeFacts, call: Call) -> set[str] | None:
+    """The relations named in `select_related("a", "b__c")` / `prefetch_related(Prefetch("d"))`,
+    or None when they are not written out (`*fields`, a variable)."""
     out = set()
     for a in call.args:
         if isinstance(a, CallResult):  # Prefetch("lines", queryset=…)
             inner = code.calls[a.call]
             a = inner.args[0] if inner.args else None
-        if isinstance(a, Str):
-            out.add(a.value)
+        if not isinstance(a, Str) or a.template:
+            return None
+        out.add(a.value)
     return out
 
 
@@ -581,7 +660,7 @@ def _keyed(project: Project, q: Query, values: list, keys: list[str]) -> bool:
             elif isinstance(v, Str) and not v.template and _key_like(v.value, keys):
                 return True  # .eq("user_id", …)
             elif isinstance(v, Unknown) and _compares_key(v.text, keys):
-                return True  # Model.user_id == user.id
+                return True  # Model.user_id == user.id, or a filter nested too deep to keep
             elif isinstance(v, _Named) and v.name in ("in_", "inArray", "in", "whereIn"):
                 return True
     return False
@@ -593,10 +672,10 @@ def _key_like(name: str, keys: list[str]) -> bool:
 
 
 def _compares_key(text: str, keys: list[str]) -> bool:
-    if "==" not in text:
-        return False
-    left = text.split("==")[0].strip()
-    return _key_like(left.rsplit(".", 1)[-1], keys)
+    if "==" in text:
+        left = text.split("==")[0].strip()
+        return _key_like(left.rsplit(".", 1)[-1], keys)
+    return any(_key_like(m, keys) for m in _OBJECT_KEY.findall(text))  # `{ userId: x }`
 
 
 def _forward_fk(relations, model: str | None, key: str) -> bool:
