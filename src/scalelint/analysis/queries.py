@@ -48,6 +48,10 @@ MAX_DEPTH = 10
 MAX_CHAIN = 40
 SELF_CALL = "()"
 TEMPLATE = "``"
+RAW_SQL_CALLS = frozenset(
+    {"query", "execute", "fetch", "fetchrow", "fetchval", "unsafe", "raw", "$queryRaw",
+     "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe", "executemany"}
+)  # fmt: skip
 EVALUATING_BUILTINS = frozenset({"list", "len", "tuple", "set", "sorted", "bool", "enumerate"})
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 _SQL_WRITE = re.compile(r"^\s*(?:insert|update|delete|upsert|merge|replace)\b", re.I)
@@ -98,6 +102,17 @@ class Query:
     @property
     def unique(self) -> bool:
         return self.method.name in ("findUnique", "findUniqueOrThrow")
+
+    @property
+    def sql_verb(self) -> str | None:
+        """The first word of raw SQL text, when the query is written as one: "select", "kill"."""
+        if not (self.method.template or self.method.name in RAW_SQL_CALLS):
+            return None
+        first = self.method.args[0] if self.method.args else None
+        if isinstance(first, Str):
+            words = first.value.split(None, 1)
+            return words[0].lower() if words else None
+        return None
 
 
 @dataclass

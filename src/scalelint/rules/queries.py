@@ -63,6 +63,8 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             where = per_item(code, q.call, k)
             if where is None or q.batch or _right_loop(project, rel, q, where, children):
                 continue
+            if q.sql_verb is not None and q.sql_verb not in k["batchable-sql"]:
+                continue  # `KILL 42`, `SET …`, `LOCK …`: one per item is the only way
             yield _direct(project, meta, rel, q, where)
         for call in code.calls:
             if call is None or queries.query_at(rel, call.id) is not None:
@@ -210,6 +212,8 @@ def _common_silences(
     if where.loop is None:
         return False
     loop = where.loop
+    if _over_tables(values, loop.targets, k):
+        return True  # `for model in models: session.execute(delete(model))`: one per table
     written = written_in(code, loop)
     if where.iterates:  # `for (const page of pages) findMany({ skip: page * size })`
         read = set().union(*(names_in(v) for v in values)) if values else set()
@@ -222,6 +226,23 @@ def _common_silences(
     if any(c.name in k["sleep-calls"] for c in inside):
         return True  # polling
     return _batch_turns(project, rel, inside, written, children)
+
+
+def _over_tables(values: list, targets: tuple[str, ...], k: dict) -> bool:
+    """The loop variable is the table or model the query runs on, not a value it filters by."""
+    tables, methods = set(k["table-calls"]), set(k["table-methods"])
+    named: _Named | None = None
+    for v in values:
+        if isinstance(v, _Named):
+            named = v
+            continue
+        takes_table = named is not None and (
+            named.name in methods or (named.free and named.name in tables)
+        )
+        if takes_table and isinstance(v, Ref) and v.path in ((t,) for t in targets):
+            return True
+        named = None
+    return False
 
 
 def _batch_turns(
@@ -310,12 +331,14 @@ def _awaits_before(code: CodeFacts, call: Call) -> bool:
 
 
 class _Named:
-    """A nested call's name, seen as a value: `inArray(…)` inside `.where(…)`."""
+    """A call's name, seen among the query's values: `inArray(…)` inside `.where(…)`;
+    `free` when it is a plain function (`update(Model)`), not a method (`repo.update(id)`)."""
 
-    __slots__ = ("name",)
+    __slots__ = ("free", "name")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, free: bool = False) -> None:
         self.name = name
+        self.free = free
 
 
 def _nested_calls(code: CodeFacts) -> dict[int, list[Call]]:
@@ -362,10 +385,11 @@ def _query_values(code: CodeFacts, chain: tuple[int, ...], children: dict[int, l
     out: list = []
     for cid in _related_calls(code, chain, children):
         call = code.calls[cid]
+        free = call.path is not None and len(call.path) == 1
+        out.append(_Named(call.name, free))  # first: the call's own arguments follow it
         out.extend(call.args)
         out.extend(v for _, v in call.kwargs)
         out.extend(Obj(((key, Const(None)),)) for key, _ in call.kwargs)
-        out.append(_Named(call.name))
     return out
 
 
@@ -386,6 +410,8 @@ def _query_behind(project: Project, rel: str, call: Call, where: PerItem):
             continue
         if not _runs_on_the_way(project, target, reach, k):
             continue
+        if _memoized_on_the_way(project, target, reach, k):
+            continue  # @cache.memoize() get_config(key): served from the cache, not the database
         inner = project.code(reach.rel)
         if per_item(inner, q.call, k) is not None:
             continue
@@ -408,6 +434,22 @@ def _runs_on_the_way(project: Project, target, reach, k: dict) -> bool:
             return False
         entered = project.callgraph.target(rel, call) or entered
     return True
+
+
+def _memoized_on_the_way(project: Project, target, reach, k: dict) -> bool:
+    names = set(k["memoizing-decorators"])
+    hops = [target]
+    for rel, call in reach.chain:
+        nxt = project.callgraph.target(rel, call)
+        if nxt is not None:
+            hops.append(nxt)
+    for rel, fid in hops:
+        for d in project.code(rel).functions[fid].decorators:
+            value = project.code(rel).calls[d.call] if isinstance(d, CallResult) else d
+            path = value.path if isinstance(value, Call | Ref) else None
+            if path and path[-1] in names:
+                return True
+    return False
 
 
 def _runs_when_called(code: CodeFacts, call: Call, fid: int, k: dict) -> bool:
