@@ -153,6 +153,18 @@ def test_call_graph_follows_methods_of_returned_objects(tmp_path):
     assert p.code("lib/limit.ts").functions[target[1]].name == "check"
 
 
+def test_call_graph_survives_self_referencing_values(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "a"\nversion = "0"\n',
+            "app.py": "def run(x):\n    x = x.step()\n    x = x.step()\n    return x.done()\n",
+        },
+    )
+    code = p.code("app.py")
+    assert all(p.callgraph.target("app.py", c) is None for c in code.calls)
+
+
 def test_origins_through_reexports_singletons_and_python(tmp_path):
     p = build(
         tmp_path,

@@ -94,7 +94,12 @@ class CallGraph:
             return self.function_of(rel, b.value.get(path[1]), b.function, depth + 1)
         if len(path) == 2 and isinstance(b.value, CallResult):
             # const limiter = createLimiter(); limiter.check(): a method of the object it returns
-            made = self.target(rel, code.calls[b.value.call])
+            factory = code.calls[b.value.call]
+            made = (
+                self.function_of(rel, Ref(factory.path), factory.function, depth + 1)
+                if factory.path
+                else None
+            )
             if made is not None:
                 fn = self.project.code(made[0]).functions[made[1]]
                 for v in fn.returns:
@@ -117,6 +122,7 @@ class CallGraph:
         """The project function `call` runs, or None (outside code, or not resolvable)."""
         key = (rel, call.id)
         if key not in self._targets:
+            self._targets[key] = None  # a cycle ends here
             self._targets[key] = (
                 self.function_of(rel, Ref(call.path), call.function) if call.path else None
             )
