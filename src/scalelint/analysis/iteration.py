@@ -154,9 +154,40 @@ def _size_of(
             if exported is None:
                 return None
             return _size_of(project, exported[0], exported[1], None, depth + 1)
-        if b.kind in ("const", "assign") and b.value is not None:
+        if b.kind in ("const", "assign") and b.value is not None and not _grown(code, b):
             return _size_of(project, rel, b.value, b.function, depth + 1)
     return None
+
+
+MUTATORS = frozenset(
+    {
+        "push",
+        "unshift",
+        "splice",
+        "add",
+        "set",
+        "append",
+        "extend",
+        "insert",
+        "update",
+        "setdefault",
+    }
+)
+
+
+def _grown(code: CodeFacts, b) -> bool:
+    """`const invoices = []` and then `invoices.push(…)`: the literal is only the start."""
+    for a in code.assigns:
+        if a.binding == b.id and not (a.span.line == b.span.line and a.op == "="):
+            return True
+    return any(
+        c is not None
+        and c.binding == b.id
+        and c.path is not None
+        and len(c.path) == 2
+        and c.name in MUTATORS
+        for c in code.calls
+    )
 
 
 def words_in(text: str, words: list[str]) -> bool:

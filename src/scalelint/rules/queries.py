@@ -216,16 +216,34 @@ def _common_silences(
         return True  # `for model in models: session.execute(delete(model))`: one per table
     written = written_in(code, loop)
     if where.iterates:  # `for (const page of pages) findMany({ skip: page * size })`
-        read = set().union(*(names_in(v) for v in values)) if values else set()
-        return bool(read & (written | set(loop.targets))) and _mentions(
-            values, k["pagination-names"]
-        )
+        moving = written | set(loop.targets)
+        return bool(_paging_names(values, k) & moving)
     if words_in(loop.iterable_text, k["retry-words"]):
         return True
     inside = loop_calls(code, loop)
     if any(c.name in k["sleep-calls"] for c in inside):
         return True  # polling
     return _batch_turns(project, rel, inside, written, children)
+
+
+def _paging_names(values: list, k: dict) -> set[str]:
+    """The variables a query pages with: `skip: page * size`, `.offset(offset)`,
+    `.range(from, to)`, `cursor: { id: last }` — not what it filters on."""
+    pages = set(k["pagination-names"])
+    out: set[str] = set()
+    named: _Named | None = None
+    for value in values:
+        if isinstance(value, _Named):
+            named = value
+            continue
+        if named is not None and named.name in pages:
+            out |= names_in(value)  # the arguments of .offset(…) / .range(…)
+        for v in walk_values(value):
+            if isinstance(v, Obj):
+                for key, item in v.items:
+                    if key in pages:
+                        out |= names_in(item)
+    return out
 
 
 def _over_tables(values: list, targets: tuple[str, ...], k: dict) -> bool:
