@@ -186,3 +186,22 @@ def test_origins_through_reexports_singletons_and_python(tmp_path):
     (py,) = p.constructions_of("backend/api/deps.py", Ref(("engine",)), None)
     assert py.id == "sqlalchemy.create_engine"
     assert code is not None
+
+
+def test_files_run_by_package_scripts_are_not_request_path(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": (
+                '{"name": "a", "scripts": {"sync-stripe": "node --env-file .env sync-stripe.js",'
+                ' "start": "node server.js", "db:backfill": "tsx scripts/../jobs/backfill.ts"}}'
+            ),
+            "sync-stripe.js": "module.exports = {};\n",
+            "server.js": "module.exports = {};\n",
+            "jobs/backfill.ts": "export {};\n",
+        },
+    )
+    ctx = p.context
+    assert not ctx.is_request_path("sync-stripe.js")
+    assert not ctx.is_request_path("jobs/backfill.ts")
+    assert ctx.is_request_path("server.js")
