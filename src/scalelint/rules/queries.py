@@ -44,7 +44,7 @@ from scalelint.facts.code import (
 from scalelint.findings import Finding
 from scalelint.rules import report, rule
 
-HOP_DEPTH = 3
+HOP_DEPTH = 2  # loop → helper → helper → query; deeper chains are mostly conditional
 _OBJECT_KEY = re.compile(r"([A-Za-z_$][\w$]*)\s*:")
 REQUERYING = ("filter", "exclude", "order_by", "get", "annotate")
 RELATION_WRITES = ("add", "set", "remove", "clear", "create")
@@ -374,6 +374,15 @@ def _related_calls(
     statement variable was built with (`stmt = select(User).where(…)`; `session.execute(stmt)`)."""
     out: list[int] = []
     stack = list(chain)
+    if chain:  # qs = Model.objects.all(); …; qs = qs.filter(id__in=ids): the later refinements
+        end = chain[-1]
+        for b in code.bindings:
+            if b.value == CallResult(end) and b.kind in ("const", "let", "assign"):
+                stack.extend(
+                    a.value.call
+                    for a in code.assigns
+                    if a.binding == b.id and isinstance(a.value, CallResult)
+                )
     seen: set[int] = set()
     while stack and len(seen) < 80:
         cid = stack.pop()
@@ -385,15 +394,18 @@ def _related_calls(
         if call.receiver is not None:
             stack.append(call.receiver)
         stack.extend(child.id for child in children.get(cid, ()))
-        for arg in call.args:
-            if isinstance(arg, Ref) and len(arg.path) == 1:
-                b = code.lookup(arg.path[0], call.function)
-                if b is not None and b.kind in ("const", "let", "assign"):
-                    if isinstance(b.value, CallResult):
-                        stack.append(b.value.call)
-                    for a in code.assigns:
-                        if a.binding == b.id and isinstance(a.value, CallResult):
-                            stack.append(a.value.call)
+        names = [a.path[0] for a in call.args if isinstance(a, Ref) and len(a.path) == 1]
+        if call.receiver is None and call.path is not None and len(call.path) >= 2:
+            names.append(call.path[0])  # qs = qs.filter(id__in=ids); qs.iterator()
+        for name in names:
+            b = code.lookup(name, call.function)
+            if b is None or b.kind not in ("const", "let", "assign"):
+                continue
+            if isinstance(b.value, CallResult):
+                stack.append(b.value.call)
+            for a in code.assigns:
+                if a.binding == b.id and isinstance(a.value, CallResult):
+                    stack.append(a.value.call)
     return out
 
 
@@ -406,8 +418,20 @@ def _query_values(code: CodeFacts, chain: tuple[int, ...], children: dict[int, l
         free = call.path is not None and len(call.path) == 1
         out.append(_Named(call.name, free))  # first: the call's own arguments follow it
         out.extend(call.args)
+        out.extend(_spread_values(code, call))
         out.extend(v for _, v in call.kwargs)
         out.extend(Obj(((key, Const(None)),)) for key, _ in call.kwargs)
+    return out
+
+
+def _spread_values(code: CodeFacts, call: Call) -> list[Value]:
+    """`filter(**lookup)` / `find({...where})` with `lookup = {"id__in": ids}` written above."""
+    out: list[Value] = []
+    for a in call.args:
+        if isinstance(a, Unknown) and a.text.startswith(("**", "...")):
+            b = code.lookup(a.text.lstrip("*.").strip(), call.function)
+            if b is not None and isinstance(b.value, Obj):
+                out.append(b.value)
     return out
 
 
