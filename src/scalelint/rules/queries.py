@@ -27,6 +27,7 @@ from scalelint.analysis.iteration import (
 )
 from scalelint.analysis.project import Project
 from scalelint.analysis.queries import Query, names_in
+from scalelint.analysis.values import deref
 from scalelint.catalogue import RuleMeta
 from scalelint.facts.code import (
     Call,
@@ -683,7 +684,12 @@ def _lists_every_row(project: Project, code: CodeFacts, q: Query, spec: dict, ch
         if i == 0 and q.method.name in spec.get("object-calls", ()) and not isinstance(arg, Obj):
             return False  # findMany(args): the options are built elsewhere
     keys = project.knowledge["list-query-key-names"]
-    return not _keyed(project, q, _filter_values(code, q, spec, related, children), keys)
+    filters = _filter_values(code, q, spec, related, children)
+    if any(isinstance(v, Obj) and v.spread for v in filters):
+        return (
+            False  # where: { ...(slug ? { slug } : { ownerId }) }: built from parts we cannot see
+        )
+    return not _keyed(project, q, filters, keys)
 
 
 def _consumers(code: CodeFacts, q: Query) -> set[str]:
@@ -717,6 +723,7 @@ def _filter_values(
     option = spec.get("where-option")
     opts = q.method.args[0] if q.method.args else None
     where = opts.get(option) if option and isinstance(opts, Obj) else None
+    where = deref(code, where, q.method.function)  # findMany({ where }) with `const where = {…}`
     if isinstance(where, CallResult):
         out.extend(_query_values(code, (where.call,), children))
     elif isinstance(where, FnValue):  # where: (t, { eq }) => eq(t.userId, id)
