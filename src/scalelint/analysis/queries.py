@@ -290,7 +290,7 @@ class QueryIndex:
         for pattern in self.helpers:
             if any(fnmatchcase(n, pattern) for n in names):
                 return Query(
-                    rel, call, call, "functions", "query helper", call.text, "high",
+                    rel, call, call, "functions", "database", call.text, "high",
                     call.name in self.writes, False, None, (call.id,),
                 )  # fmt: skip
         return None

@@ -117,7 +117,9 @@ def _code(text: str) -> str:
 
 
 def _round_trip(project: Project, q: Query) -> str:
-    spec = project.knowledge["query-apis"].get(q.api, {})
+    spec = project.knowledge["query-apis"].get(q.api)
+    if spec is None:  # one of the project's own query helpers
+        return "a round trip to the database"
     return spec.get("round-trip", "a round trip holding one of the few pooled connections")
 
 
