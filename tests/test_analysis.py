@@ -129,6 +129,42 @@ def test_call_graph_follows_imports_and_cycles(tmp_path):
     )
 
 
+def test_call_graph_follows_methods_of_returned_objects(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a"}',
+            "lib/limit.ts": (
+                "export function createLimiter(name: string) {\n"
+                "  return { async check(key: string) { await record(name, key); } };\n}\n"
+                "async function record(name: string, key: string) {}\n"
+            ),
+            "app/run.ts": (
+                "import { createLimiter } from '../lib/limit';\n"
+                "export async function run() {\n  const limiter = createLimiter('x');\n"
+                "  await limiter.check('k');\n}\n"
+            ),
+        },
+    )
+    code = p.code("app/run.ts")
+    check = next(c for c in code.calls if c.text == "limiter.check")
+    target = p.callgraph.target("app/run.ts", check)
+    assert target is not None and target[0] == "lib/limit.ts"
+    assert p.code("lib/limit.ts").functions[target[1]].name == "check"
+
+
+def test_call_graph_survives_self_referencing_values(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "a"\nversion = "0"\n',
+            "app.py": "def run(x):\n    x = x.step()\n    x = x.step()\n    return x.done()\n",
+        },
+    )
+    code = p.code("app.py")
+    assert all(p.callgraph.target("app.py", c) is None for c in code.calls)
+
+
 def test_origins_through_reexports_singletons_and_python(tmp_path):
     p = build(
         tmp_path,
@@ -222,3 +258,22 @@ def test_pool_facts_scope_size_and_uses(tmp_path):
     assert not p.pools.size(facts[6]).explicit
     assert facts[7].scope == "instance" and facts[7].listeners
     assert facts[9].scope == "module" and "made" in facts[9].kept_in
+
+
+def test_files_run_by_package_scripts_are_not_request_path(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": (
+                '{"name": "a", "scripts": {"sync-stripe": "node --env-file .env sync-stripe.js",'
+                ' "start": "node server.js", "db:backfill": "tsx scripts/../jobs/backfill.ts"}}'
+            ),
+            "sync-stripe.js": "module.exports = {};\n",
+            "server.js": "module.exports = {};\n",
+            "jobs/backfill.ts": "export {};\n",
+        },
+    )
+    ctx = p.context
+    assert not ctx.is_request_path("sync-stripe.js")
+    assert not ctx.is_request_path("jobs/backfill.ts")
+    assert ctx.is_request_path("server.js")

@@ -36,3 +36,15 @@ def test_generated_rule_pages_are_current():
         assert path.is_file() and path.read_text() == text, (
             f"docs/rules/{name} is stale: run `python -m scalelint.docs docs/rules`"
         )
+
+
+def test_every_client_construction_is_known_to_the_query_analysis():
+    """A client added to db-clients.yml must say which query API it speaks, or that it is
+    none (an adapter); otherwise queries on it silently stop counting."""
+    from scalelint.catalogue import knowledge_tables
+
+    k = knowledge_tables()
+    mapped = {cid for spec in k["query-apis"].values() for cid in spec.get("clients", [])}
+    ids = {e["id"] for e in k["db-clients"]}
+    assert ids - mapped - set(k["query-non-receivers"]) == set()
+    assert mapped - ids == set(), "query-apis names a construction db-clients does not have"

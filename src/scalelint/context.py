@@ -95,6 +95,7 @@ class ProjectContext:
     pooler_dirs: set[str] = field(default_factory=set)
     _file_platform: dict[str, Platform] = field(default_factory=dict)
     _dep_cache: dict[str, dict[str, str]] = field(default_factory=dict)
+    _script_files: set[str] = field(default_factory=set)
 
     # ── packages and platforms ──
     def package_of(self, rel: str) -> str:
@@ -197,7 +198,8 @@ class ProjectContext:
         if spec is None:
             spec = pathspec.GitIgnoreSpec.from_lines(self.knowledge["not-request-path"])
             self._request_spec = spec
-        return not spec.match_file(rel)
+            self._script_files = _script_entries(self.files)
+        return not spec.match_file(rel) and rel not in self._script_files
 
     # ── URLs ──
     def role_of(self, name: str) -> Role | None:
@@ -325,6 +327,32 @@ def _hosts_package(rel: str, pkg: str) -> bool:
     whatever package happens to contain the folder of some side service."""
     d = posixpath.dirname(rel)
     return d == pkg or (posixpath.dirname(d) == pkg and posixpath.basename(d) in HOSTING_SUBDIRS)
+
+
+_SCRIPT_RUN = re.compile(
+    r"(?:^|[\s;&|(])(?:node|tsx|ts-node|bun|esno|vite-node|deno\s+run|python3?)(?:\s+-{1,2}[\w-]+(?:[=\s][^\s;&|]+)?)*"
+    r"\s+(?:\./)?([\w./-]+\.(?:js|mjs|cjs|ts|mts|cts|py))\b"
+)
+
+
+_SERVER_SCRIPT = re.compile(r"start|dev|serve|preview|prod|watch|worker|build|test", re.I)
+
+
+def _script_entries(files: Mapping[str, FileFacts]) -> set[str]:
+    """Files a package.json script runs directly (`"sync-stripe": "node sync-stripe.js"`):
+    command-line tools, not code that serves requests. Scripts that start, build, test or
+    watch the app (`"start": "node server.js"`) are left out: they run the server itself."""
+    out: set[str] = set()
+    for rel, f in files.items():
+        if f.kind != "package_json" or f.manifest is None:
+            continue
+        here = posixpath.dirname(rel)
+        for name, command in f.manifest.scripts.items():
+            if _SERVER_SCRIPT.search(name):
+                continue  # `"start": "node server.js"` runs the server itself
+            for m in _SCRIPT_RUN.finditer(command):
+                out.add(posixpath.normpath(posixpath.join(here, m.group(1))).lstrip("./"))
+    return out
 
 
 def _ancestors(ctx: ProjectContext, pkg: str) -> list[str]:

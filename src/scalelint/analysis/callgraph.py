@@ -92,6 +92,18 @@ class CallGraph:
             return None
         if len(path) == 2 and isinstance(b.value, Obj):  # const api = { send() {…} }; api.send()
             return self.function_of(rel, b.value.get(path[1]), b.function, depth + 1)
+        if len(path) == 2 and isinstance(b.value, CallResult):
+            # const limiter = createLimiter(); limiter.check(): a method of the object it returns
+            factory = code.calls[b.value.call]
+            made = (
+                self.function_of(rel, Ref(factory.path), factory.function, depth + 1)
+                if factory.path
+                else None
+            )
+            if made is not None:
+                for v in self.project.code(made[0]).returned_values(made[1]):
+                    if isinstance(v, Obj) and v.get(path[1]) is not None:
+                        return self.function_of(made[0], v.get(path[1]), made[1], depth + 1)
         return None
 
     def _method(
@@ -109,6 +121,7 @@ class CallGraph:
         """The project function `call` runs, or None (outside code, or not resolvable)."""
         key = (rel, call.id)
         if key not in self._targets:
+            self._targets[key] = None  # a cycle ends here
             self._targets[key] = (
                 self.function_of(rel, Ref(call.path), call.function) if call.path else None
             )

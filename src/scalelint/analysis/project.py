@@ -21,6 +21,7 @@ from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
 from scalelint.analysis.pools import PoolFacts
+from scalelint.analysis.queries import QueryIndex
 from scalelint.analysis.slow_calls import SlowCalls
 from scalelint.analysis.values import arg_at
 from scalelint.analysis.webhooks import Webhook, find_webhooks
@@ -59,6 +60,11 @@ class Project:
     def pools(self) -> PoolFacts:
         """Scope, size and uses of every database pool and client (see analysis/pools.py)."""
         return PoolFacts(self)
+
+    @cached_property
+    def queries(self) -> QueryIndex:
+        """Which calls are database queries (see analysis/queries.py)."""
+        return QueryIndex(self)
 
     @cached_property
     def handlers(self) -> list[Handler]:

@@ -169,6 +169,7 @@ class Call:
     binding: int | None = None  # what the path's root name is bound to
     template: bool = False  # a tagged template: sql`…`
     returned: bool = False  # its value is what the function returns: `return f()`, `() => f()`
+    receiver_value: Value | None = None  # a literal the method is called on: `[a, b].map(…)`
 
     def kwarg(self, key: str) -> Value | None:
         for k, v in self.kwargs:
@@ -181,7 +182,8 @@ class Call:
 class Binding:
     id: int
     name: str
-    kind: str  # "import", "const", "let", "var", "assign", "param", "function", "class", "loop", "global"
+    kind: str  # "import", "type" (TS `import type`), "const", "let", "var", "assign", "param",
+    # "function", "class", "loop", "global"
     function: int | None  # scope: the function it is local to, None for the module
     span: Span
     value: Value | None = None
@@ -228,6 +230,17 @@ class Loop:
     iterable_text: str
     bound: int | None = None  # literal trip count, when the code states one (i < 3, [a, b])
     condition: Value | None = None  # while-loops: the tested value
+
+
+@dataclass(slots=True)
+class Read:
+    """An attribute chain read off a loop variable: `order.customer.name` in `for order in …`
+    (Python). Django's lazy relations query on such reads."""
+
+    path: tuple[str, ...]
+    span: Span
+    function: int | None
+    loop: int | None
 
 
 @dataclass(slots=True)
@@ -286,10 +299,14 @@ class CodeFacts:
     classes: list[ClassDef] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
     compares: list[Compare] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
     directives: tuple[str, ...] = ()  # file-level "use client" / "use server"
     scopes: dict[int | None, dict[str, int]] = field(
         default_factory=dict
     )  # function → name → binding
+    _returns_by_function: dict[int, list[Value]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def lookup(self, name: str, function: int | None) -> Binding | None:
         """The binding `name` refers to from inside `function`, innermost scope first."""
@@ -301,6 +318,17 @@ class CodeFacts:
             if f is None:
                 return None
             f = self.functions[f].parent
+
+    def returned_values(self, function: int) -> list[Value]:
+        """What `function` returns or yields, every `return` of it (not of functions inside)."""
+        index = self._returns_by_function
+        if index is None:
+            index = {}
+            for r in self.returns:
+                if r.value is not None and r.function is not None:
+                    index.setdefault(r.function, []).append(r.value)
+            self._returns_by_function = index
+        return index.get(function, [])
 
     def module_binding(self, name: str) -> Binding | None:
         scope = self.scopes.get(None, {})

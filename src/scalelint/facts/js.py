@@ -125,6 +125,7 @@ class _JsWalk(SourceWalk):
             "augmented_assignment_expression": self.assignment,
             "unary_expression": self.unary,
             "binary_expression": self.binary,
+            "update_expression": self.update,
             "class_declaration": self.class_declaration,
             "abstract_class_declaration": self.class_declaration,
             "class": self.class_declaration,
@@ -183,34 +184,33 @@ class _JsWalk(SourceWalk):
         if src_node is None:
             return
         source = _string_value(self, src_node)
-        if any(c.type == "type" for c in node.children):
-            return  # `import type {…}`: nothing exists at run time
+        # `import type {…}` binds names that exist for the type checker only: kind "type"
+        whole = "type" if any(c.type == "type" for c in node.children) else "import"
         for clause in node.named_children:
             if clause.type != "import_clause":
                 continue
             for part in clause.named_children:
                 if part.type == "identifier":
                     self.add_binding(
-                        part.text.decode(), "import", part, source=source, imported="default"
+                        part.text.decode(), whole, part, source=source, imported="default"
                     )
                 elif part.type == "namespace_import":
                     ident = part.named_children[-1] if part.named_children else None
                     if ident is not None:
                         self.add_binding(
-                            ident.text.decode(), "import", ident, source=source, imported="*"
+                            ident.text.decode(), whole, ident, source=source, imported="*"
                         )
                 elif part.type == "named_imports":
                     for spec in part.named_children:
                         if spec.type != "import_specifier":
                             continue
-                        if any(c.type == "type" for c in spec.children):
-                            continue
+                        kind = "type" if any(c.type == "type" for c in spec.children) else whole
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias") or name
                         if name is not None:
                             self.add_binding(
                                 alias.text.decode(),
-                                "import",
+                                kind,
                                 alias,
                                 source=source,
                                 imported=_name(name),
@@ -404,6 +404,20 @@ class _JsWalk(SourceWalk):
             )
         )
 
+    def update(self, node) -> None:
+        """`page++`, `--left`: a write, as `page += 1` would be."""
+        arg = node.child_by_field_name("argument")
+        op = next((c.text.decode() for c in node.children if c.type in ("++", "--")), "++")
+        if arg is None:
+            return
+        if arg.type != "identifier":
+            self.visit(arg)
+        target = self.chain(arg)
+        if target is not None:
+            self.facts.assigns.append(
+                Assign(target, op, None, None, self.span(node), self.function, self.loop)
+            )
+
     def unary(self, node) -> None:
         op = node.child_by_field_name("operator")
         arg = node.child_by_field_name("argument")
@@ -441,8 +455,8 @@ class _JsWalk(SourceWalk):
         if t in ("function_declaration", "generator_function_declaration") and name:
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
         saved = self.enter_function(fn)
-        for pname, pnode in self._param_nodes(node):
-            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
+        for pname, pnode, ptype in self._param_nodes(node):
+            self.add_binding(pname, "param", pnode, type_text=ptype)
         if body is not None:
             self.visit(body)
             if body.type != "statement_block":  # `() => new Pool()`: the body is the result
@@ -450,9 +464,7 @@ class _JsWalk(SourceWalk):
         self.leave(saved)
 
     def return_statement(self, node) -> None:
-        value = node.named_children[0] if node.named_children else None
-        if value is not None and value.type == "comment":
-            value = None
+        value = next((c for c in node.named_children if c.type != "comment"), None)
         if value is not None:
             self.visit(value)
         self.facts.returns.append(
@@ -491,7 +503,7 @@ class _JsWalk(SourceWalk):
         single = node.child_by_field_name("parameter")
         if single is not None:
             if single.type == "identifier":
-                yield single.text.decode(), single
+                yield single.text.decode(), single, None
             return
         params = node.child_by_field_name("parameters")
         if params is None:
@@ -501,10 +513,13 @@ class _JsWalk(SourceWalk):
             p = stack.pop()
             t = p.type
             if t == "identifier":
-                yield p.text.decode(), p
+                yield p.text.decode(), p, None
             elif t in ("required_parameter", "optional_parameter"):
                 pat = p.child_by_field_name("pattern")
-                if pat is not None:
+                typ = p.child_by_field_name("type")
+                if pat is not None and pat.type == "identifier" and typ is not None:
+                    yield pat.text.decode(), pat, self.text(typ, 60).lstrip(": ").strip()
+                elif pat is not None:
                     stack.append(pat)
             elif t == "assignment_pattern":
                 left = p.child_by_field_name("left")
@@ -515,7 +530,7 @@ class _JsWalk(SourceWalk):
             elif t == "object_pattern":
                 for prop in reversed(p.named_children):
                     if prop.type == "shorthand_property_identifier_pattern":
-                        yield prop.text.decode(), prop
+                        yield prop.text.decode(), prop, None
                     elif prop.type == "pair_pattern":
                         v = prop.child_by_field_name("value")
                         if v is not None:
@@ -527,19 +542,8 @@ class _JsWalk(SourceWalk):
             elif t == "array_pattern":
                 stack.extend(reversed(p.named_children))
 
-    def _param_type(self, pnode) -> str | None:
-        """`locale: AcceptedLocale` → "AcceptedLocale" (plain parameters only, not the
-        names a destructuring pattern binds)."""
-        parent = pnode.parent
-        if parent is None or parent.type not in ("required_parameter", "optional_parameter"):
-            return None
-        if parent.child_by_field_name("pattern") != pnode:
-            return None
-        type_node = parent.child_by_field_name("type")
-        return self.text(type_node, 60).lstrip(": ").strip() if type_node is not None else None
-
     def _params(self, node) -> tuple[str, ...]:
-        return tuple(name for name, _ in self._param_nodes(node))
+        return tuple(name for name, _, _ in self._param_nodes(node))
 
     def class_declaration(self, node) -> None:
         name_node = node.child_by_field_name("name")
@@ -549,7 +553,13 @@ class _JsWalk(SourceWalk):
         for c in node.named_children:
             if c.type == "class_heritage":
                 for clause in c.named_children:
-                    for v in clause.named_children:
+                    # TS wraps the base in an extends_clause; JS puts the expression directly
+                    parts = (
+                        clause.named_children
+                        if clause.type in ("extends_clause", "implements_clause")
+                        else [clause]
+                    )
+                    for v in parts:
                         self.visit(v)
                         bases.append(self.value_of(v))
         body = node.child_by_field_name("body")
@@ -611,6 +621,7 @@ class _JsWalk(SourceWalk):
         self.call, self.arg_index = saved
         path = self.chain(fn_node) if fn_node is not None else None
         receiver = None
+        receiver_value = None
         name = ""
         if path is not None:
             name = path[-1]
@@ -620,6 +631,8 @@ class _JsWalk(SourceWalk):
             obj = _unwrap(fn_node.child_by_field_name("object"))
             if obj is not None and obj.type in ("call_expression", "new_expression"):
                 receiver = self.call_ids.get((obj.start_byte, obj.end_byte))
+            elif obj is not None and obj.type in ("array", "object"):
+                receiver_value = self.value_of(obj)
         parent = node.parent
         while parent is not None and parent.type in UNWRAP_TYPES:
             parent = parent.parent
@@ -651,6 +664,7 @@ class _JsWalk(SourceWalk):
             text=self.text(fn_node, 60) if fn_node is not None else "",
             template=template,
             returned=returned,
+            receiver_value=receiver_value,
         )
 
     # ── loops and blocks ──
@@ -713,7 +727,16 @@ class _JsWalk(SourceWalk):
                         chain = self.chain(right)
                         if chain and chain[-1] == "length":
                             iterable = right.child_by_field_name("object")
+                    elif right.type == "identifier":  # i < MAX_RETRIES, const MAX_RETRIES = 3
+                        b = self.facts.lookup(right.text.decode(), self.function)
+                        if b is not None and b.kind == "const" and isinstance(b.value, Num):
+                            bound = int(b.value.value) + (1 if op.text == b"<=" else 0)
         loop = self._new_loop(node, "for", iterable, bound)
+        if iterable is None and cond is not None and cond.type != "empty_statement":
+            c = _unwrap(cond.named_children[0]) if cond.type == "expression_statement" else cond
+            if c is not None:  # `for (let page = 0; hasMore; page++)`: what decides the next turn
+                loop.condition = self.value_of(c)
+                loop.iterable_text = self.text(c, 60)
         saved = self.loop
         self.loop = loop.id
         for part in ("condition", "increment", "body"):

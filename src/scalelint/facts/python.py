@@ -22,6 +22,7 @@ from scalelint.facts.code import (
     Loop,
     Num,
     Obj,
+    Read,
     Ref,
     Return,
     Str,
@@ -69,6 +70,7 @@ ENV_CALLS = frozenset(
     }
 )
 COMMENT_MARKERS = (b"#",)
+MAX_READS = 2000
 
 
 def extract_python(
@@ -110,6 +112,8 @@ class _PyWalk(SourceWalk):
             "global_statement": self.global_statement,
             "string": self.string_node,
             "comparison_operator": self.comparison,
+            "yield": self.return_statement,
+            "attribute": self.attribute,
         }
         for t in COMPREHENSIONS:
             self.handlers[t] = self.comprehension
@@ -210,7 +214,7 @@ class _PyWalk(SourceWalk):
         fn = self.new_function(
             node,
             name,
-            tuple(p for p, _ in params),
+            tuple(p for p, _, _ in params),
             is_async,
             "method" if class_name else "function",
             decorators=decorators,
@@ -219,8 +223,8 @@ class _PyWalk(SourceWalk):
         if name and not class_name:
             self.add_binding(name, "function", name_node, FnValue(fn.id))
         saved = self.enter_function(fn)
-        for pname, pnode in params:
-            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
+        for pname, pnode, ptype in params:
+            self.add_binding(pname, "param", pnode, type_text=ptype)
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
@@ -228,39 +232,33 @@ class _PyWalk(SourceWalk):
 
     def lambda_node(self, node) -> None:
         params = list(self._param_nodes(node.child_by_field_name("parameters")))
-        fn = self.new_function(node, None, tuple(p for p, _ in params), False, "lambda")
+        fn = self.new_function(node, None, tuple(p for p, _, _ in params), False, "lambda")
         saved = self.enter_function(fn)
-        for pname, pnode in params:
-            self.add_binding(pname, "param", pnode, type_text=self._param_type(pnode))
+        for pname, pnode, _ in params:
+            self.add_binding(pname, "param", pnode)
         body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
             self.facts.returns.append(Return(self.span(body), fn.id, self.value_of(body)))
         self.leave(saved)
 
-    def _param_type(self, pnode) -> str | None:
-        """`queue_name: str` → "str"."""
-        parent = pnode.parent
-        if parent is None or parent.type not in ("typed_parameter", "typed_default_parameter"):
-            return None
-        type_node = parent.child_by_field_name("type")
-        return self.text(type_node, 60) if type_node is not None else None
-
     def _param_nodes(self, params):
         if params is None:
             return
         for p in params.named_children:
             t = p.type
+            typ = p.child_by_field_name("type")
+            type_text = self.text(typ, 60) if typ is not None else None
             if t == "identifier":
-                yield p.text.decode(), p
+                yield p.text.decode(), p, None
             elif t in ("default_parameter", "typed_default_parameter"):
                 n = p.child_by_field_name("name")
                 if n is not None:
-                    yield n.text.decode(), n
+                    yield n.text.decode(), n, type_text
             elif t in ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern"):
                 ident = next((c for c in p.named_children if c.type == "identifier"), None)
                 if ident is not None:
-                    yield ident.text.decode(), ident
+                    yield ident.text.decode(), ident, type_text
 
     def class_definition(self, node) -> None:
         name_node = node.child_by_field_name("name")
@@ -295,6 +293,24 @@ class _PyWalk(SourceWalk):
         self.facts.classes.append(
             ClassDef(name, self.span(node), tuple(bases), tuple(fields), self.function)
         )
+
+    def attribute(self, node) -> None:
+        """Record `item.relation.field` read off a loop variable (outermost chain only)."""
+        if self.loop is not None and len(self.facts.reads) < MAX_READS:
+            parent = node.parent
+            if parent is None or parent.type != "attribute":  # the outermost chain only
+                root = node.child_by_field_name("object")
+                while root is not None and root.type == "attribute":
+                    root = root.child_by_field_name("object")
+                if root is not None and root.type == "identifier":
+                    b = self.facts.lookup(root.text.decode(), self.function)
+                    chain = self.chain(node) if b is not None and b.kind == "loop" else None
+                    if chain is not None:
+                        self.facts.reads.append(
+                            Read(chain, self.span(node), self.function, self.loop)
+                        )
+        for c in node.named_children:
+            self.visit(c)
 
     # ── calls ──
     def call_node(self, node) -> None:
@@ -505,6 +521,7 @@ class _PyWalk(SourceWalk):
         self.block, self.in_finally = saved_block, saved_fin
 
     def return_statement(self, node) -> None:
+        """`return x`, and `yield x` (FastAPI dependencies yield their session)."""
         value = next((c for c in node.named_children if c.type != "comment"), None)
         if value is not None:
             self.visit(value)
