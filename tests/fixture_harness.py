@@ -95,6 +95,6 @@ def _next_code_line(lines: list[str], after: int) -> int:
 
 
 def run_fixture(project: Path) -> tuple[set[tuple[str, int, str]], Expectations]:
-    run = run_check(RunOptions(paths=[project]))
+    run = run_check(RunOptions(paths=[project], no_cache=True, jobs=1))
     found = {(f.path, f.span.line, f.rule) for f in run.result.findings}
     return found, read_expectations(project)

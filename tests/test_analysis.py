@@ -9,7 +9,7 @@ from scalelint.catalogue import knowledge_tables
 from scalelint.config import Config
 from scalelint.context import build_context
 from scalelint.discover import discover
-from scalelint.engine import extract_all
+from scalelint.extraction import extract_all
 from scalelint.facts.code import Ref
 
 

@@ -109,3 +109,23 @@ def test_workers_env_binding_is_an_env_read(tmp_path):
     assert [s.env for s in c.url] == ["DATABASE_URL"]
     assert p.context.roles["DATABASE_URL"].role == "runtime"
     assert platform(p, "src/index.ts") == "edge"
+
+
+def test_project_root_for_folders_files_and_config(tmp_path):
+    from scalelint.discover import find_root, names_a_folder
+
+    repo = tmp_path / "repo"
+    web = repo / "apps" / "web"
+    (web / "app").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (web / "package.json").write_text("{}")
+    route = web / "app" / "route.ts"
+    route.write_text("")
+    assert find_root(web, names_a_folder([web])) == web  # a project the user named
+    assert find_root(route, names_a_folder([route])) == repo  # a hook's staged file: the repository
+    (repo / ".scalelint.yml").write_text("")
+    assert find_root(web, names_a_folder([web])) == repo  # scalelint's own config decides first
+    outside = tmp_path / "plain" / "pkg"
+    (outside / "src").mkdir(parents=True)
+    (outside / "package.json").write_text("{}")
+    assert find_root(outside / "src", False) == outside  # no repository: the nearest package

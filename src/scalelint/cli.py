@@ -90,7 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="print paths relative to DIR instead of the project root",
     )
+    check.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write .scalelint_cache/"
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        metavar="N",
+        help="processes for parsing (default: one per CPU; 1 = in this process)",
+    )
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    clean = sub.add_parser("clean", help="remove the project's .scalelint_cache/")
+    clean.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
 
     rules = sub.add_parser("rules", help="list the rules, or show one rule's documentation")
     rules.add_argument("rule", nargs="?", help="a rule id such as SL101")
@@ -108,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "rules":
             return _rules(args)
+        if args.command == "clean":
+            return _clean(args)
         return _check(args)
     except (ConfigError, CatalogueError, BaselineError) as e:
         print(f"scalelint: error: {e}", file=sys.stderr)
@@ -139,6 +155,8 @@ def _check(args: argparse.Namespace) -> int:
             debug=args.debug,
             baseline=args.baseline,
             write_baseline=args.write_baseline,
+            no_cache=args.no_cache,
+            jobs=args.jobs,
         )
     )
     if args.write_baseline is not None:
@@ -220,6 +238,16 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from scalelint.cache import CACHE_DIR, clean
+    from scalelint.discover import common_start, find_root, names_a_folder
+
+    root = find_root(common_start([args.path]), names_a_folder([args.path]))
+    removed = clean(root)
+    print(f"{'Removed' if removed else 'No'} {root / CACHE_DIR}{'' if removed else ' to remove'}.")
+    return 0
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -95,6 +95,7 @@ class ProjectContext:
     pooler_dirs: set[str] = field(default_factory=set)
     _file_platform: dict[str, Platform] = field(default_factory=dict)
     _dep_cache: dict[str, dict[str, str]] = field(default_factory=dict)
+    _request_path: dict[str, bool] = field(default_factory=dict)
     _script_files: set[str] = field(default_factory=set)
 
     # ── packages and platforms ──
@@ -194,12 +195,17 @@ class ProjectContext:
         return None
 
     def is_request_path(self, rel: str) -> bool:
+        known = self._request_path.get(rel)
+        if known is not None:
+            return known
         spec = self._request_spec
         if spec is None:
             spec = pathspec.GitIgnoreSpec.from_lines(self.knowledge["not-request-path"])
             self._request_spec = spec
             self._script_files = _script_entries(self.files)
-        return not spec.match_file(rel) and rel not in self._script_files
+        answer = not spec.match_file(rel) and rel not in self._script_files
+        self._request_path[rel] = answer
+        return answer
 
     # ── URLs ──
     def role_of(self, name: str) -> Role | None:

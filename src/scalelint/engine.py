@@ -8,26 +8,21 @@ from the whole project: a hook given one staged route still knows the Prisma sch
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import traceback
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scalelint import __version__
-from scalelint.analysis.project import Project
 from scalelint.baseline import apply_baseline, read_baseline
+from scalelint.cache import Cache, engine_fingerprint
 from scalelint.catalogue import RuleMeta, knowledge_names, knowledge_tables, load_rules
 from scalelint.config import Config, check_selector, find_config, load_config, selected
-from scalelint.context import build_context
-from scalelint.discover import Discovery, SourceFile, common_start, discover, find_root
-from scalelint.facts.extract import extract
-from scalelint.facts.model import FileFacts, Problem
+from scalelint.discover import Discovery, common_start, discover, find_root, names_a_folder
+from scalelint.extraction import hash_files
 from scalelint.findings import Diagnostic, Finding, RunResult
-from scalelint.rules import load_rules as load_rule_functions
-from scalelint.rules import report
-from scalelint.suppress import apply_suppressions, assign_fingerprints, unused_span
 
 log = logging.getLogger("scalelint")
 
@@ -43,6 +38,8 @@ class RunOptions:
     debug: bool = False
     baseline: Path | None = None  # report only findings not recorded here
     write_baseline: Path | None = None  # record every finding here instead
+    no_cache: bool = False
+    jobs: int = 0  # processes for parsing; 0 = one per CPU
 
 
 @dataclass
@@ -77,7 +74,7 @@ class CheckRun:
 
 def run_check(opts: RunOptions) -> CheckRun:
     metas = load_rules()
-    root = find_root(common_start(opts.paths))
+    root = find_root(common_start(opts.paths), names_a_folder(opts.paths))
     config = load_config(opts.config_file or find_config(root), set(metas), knowledge_names())
     if opts.platform:
         config.platform = opts.platform
@@ -85,21 +82,72 @@ def run_check(opts: RunOptions) -> CheckRun:
     ignore = [*config.ignore, *opts.ignore]
     for s in [*(opts.select or []), *opts.ignore]:
         check_selector(s, set(metas), "--select/--ignore")
+    active = [rid for rid, m in metas.items() if selected(rid, m.enabled, select, ignore)]
 
     found = discover(root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size)
-    facts = extract_all(found.root, found.files)
-    result = RunResult(files_checked=sum(1 for f in found.files if f.target))
-    result.diagnostics.extend(found.diagnostics)
-    targets = {f.rel for f in found.files if f.target}
-    for rel, f in facts.items():
-        if f.skipped and f.skipped != "binary" and rel in targets:
-            result.diagnostics.append(Diagnostic("skipped", f"{f.skipped}, not checked", rel))
+    cache = None if opts.no_cache else Cache(found.root)
+    contents = hash_files(found.root, found.files, cache)
+    key = _run_key(config, active, found, contents)
+    whole = cache.results(key) if cache is not None else None
+    if not isinstance(whole, ProjectFindings):
+        whole = check_project(found, contents, cache, config, metas, active, opts)
+        if cache is not None:
+            cache.store_results(key, whole)
 
+    targets = {f.rel for f in found.files if f.target}
+    result = RunResult(files_checked=len(targets))
+    result.diagnostics.extend(found.diagnostics)
+    result.diagnostics.extend(d for d in whole.diagnostics if not d.path or d.path in targets)
+    result.findings = [f for f in whole.findings if f.path in targets]
+    result.suppressed = sum(n for rel, n in whole.suppressed.items() if rel in targets)
+    baseline = opts.baseline or (found.root / config.baseline if config.baseline else None)
+    if opts.write_baseline is None and baseline is not None:
+        applied = apply_baseline(result.findings, read_baseline(baseline), targets)
+        result.findings = applied.kept
+        result.baselined, result.baseline_stale = applied.matched, applied.stale
+    lines = read_lines(found.root, {f.path for f in result.findings})
+    return CheckRun(result, lines, metas, found.root, config)
+
+
+@dataclass
+class ProjectFindings:
+    """Everything the rules said about the whole project, before it is cut down to the files a
+    run was asked about: what the result cache holds."""
+
+    findings: list[Finding]
+    suppressed: dict[str, int]  # path → findings its comments or per-path ignores hid
+    diagnostics: list[Diagnostic]
+
+
+def check_project(
+    found: Discovery,
+    contents: dict,
+    cache: Cache | None,
+    config: Config,
+    metas: dict[str, RuleMeta],
+    active: list[str],
+    opts: RunOptions,
+) -> ProjectFindings:
+    # The analysis stack (tree-sitter, every rule family) loads only when rules run: a run the
+    # result cache answers never pays for it.
+    from scalelint.analysis.project import Project
+    from scalelint.context import build_context
+    from scalelint.extraction import extract_all
+    from scalelint.rules import load_rules as load_rule_functions
+    from scalelint.rules import report
+    from scalelint.suppress import apply_suppressions, assign_fingerprints, unused_span
+
+    jobs = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+    facts = extract_all(found.root, found.files, contents, cache, jobs)
+    diagnostics = [
+        Diagnostic("skipped", f"{f.skipped}, not checked", rel)
+        for rel, f in facts.items()
+        if f.skipped and f.skipped != "binary"
+    ]
     knowledge = knowledge_tables(config.knowledge)
     context = build_context(facts, config, knowledge, found.marker_dirs)
     project = Project(facts, context)
     registry = load_rule_functions()
-    active = [rid for rid, m in metas.items() if selected(rid, m.enabled, select, ignore)]
     findings: list[Finding] = []
     for rid in active:
         fn = registry.get(rid)
@@ -111,56 +159,42 @@ def run_check(opts: RunOptions) -> CheckRun:
             if opts.debug:
                 raise
             log.debug("rule %s failed:\n%s", rid, traceback.format_exc())
-            result.diagnostics.append(
+            diagnostics.append(
                 Diagnostic(
                     "internal",
                     f"rule {rid} failed ({type(e).__name__}: {e}); its findings are missing",
                 )
             )
 
-    findings = _unique([_with_severity(f, config) for f in findings if f.path in targets])
+    findings = _unique([_with_severity(f, config) for f in findings if f.path in facts])
     suppressed = apply_suppressions(findings, facts, config.per_path_ignores)
     findings = suppressed.kept
-    result.suppressed = suppressed.suppressed
     if "SL002" in active:
         for rel, s in suppressed.unused:
-            if rel in targets:
-                ids = ", ".join(s.ids) if s.ids else "every rule"
-                findings.append(
-                    report(
-                        metas["SL002"],
-                        rel,
-                        unused_span(s),
-                        f"This `scalelint: ignore` ({ids}) suppresses nothing.",
-                    )
+            ids = ", ".join(s.ids) if s.ids else "every rule"
+            findings.append(
+                report(
+                    metas["SL002"],
+                    rel,
+                    unused_span(s),
+                    f"This `scalelint: ignore` ({ids}) suppresses nothing.",
                 )
+            )
     findings.sort(key=lambda f: f.sort_key)
     lines = read_lines(found.root, {f.path for f in findings})
-    result.findings = assign_fingerprints(findings, lines)
-    baseline = opts.baseline or (found.root / config.baseline if config.baseline else None)
-    if opts.write_baseline is None and baseline is not None:
-        applied = apply_baseline(result.findings, read_baseline(baseline), targets)
-        result.findings = applied.kept
-        result.baselined, result.baseline_stale = applied.matched, applied.stale
-    return CheckRun(result, lines, metas, found.root, config)
+    return ProjectFindings(assign_fingerprints(findings, lines), suppressed.by_path, diagnostics)
 
 
-def extract_all(root: Path, files: Iterable[SourceFile]) -> dict[str, FileFacts]:
-    out: dict[str, FileFacts] = {}
-    for sf in files:
-        out[sf.rel] = extract_file(root, sf)
-    return out
-
-
-def extract_file(root: Path, sf: SourceFile) -> FileFacts:
-    try:
-        data = (root / sf.rel).read_bytes()
-    except OSError as e:
-        facts = FileFacts(sf.rel, sf.kind)
-        facts.problems.append(Problem(1, f"cannot read: {e.strerror or e}"))
-        facts.skipped = "unreadable"
-        return facts
-    return extract(sf.rel, sf.kind, data)
+def _run_key(config: Config, active: list[str], found: Discovery, contents: dict) -> str:
+    """Everything a run's findings depend on: the engine, the configuration, the rules that
+    run, and every file of the project by path, kind and content."""
+    h = hashlib.sha256(engine_fingerprint().encode())
+    h.update(repr(config).encode())
+    h.update(repr(sorted(active)).encode())
+    h.update(repr(sorted(found.marker_dirs)).encode())
+    for sf in found.files:
+        h.update(f"{sf.rel}\0{sf.kind}\0{contents[sf.rel].sha}\n".encode())
+    return h.hexdigest()
 
 
 def read_lines(root: Path, paths: set[str]) -> dict[str, list[str]]:

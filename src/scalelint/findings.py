@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from scalelint.records import compact_records
+
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CONFIDENCES = ("high", "medium")
@@ -79,3 +81,6 @@ class RunResult:
     suppressed: int = 0
     baselined: int = 0
     baseline_stale: int = 0
+
+
+compact_records(globals())

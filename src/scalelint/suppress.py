@@ -21,7 +21,7 @@ from scalelint.findings import Finding, Span
 @dataclass
 class SuppressionResult:
     kept: list[Finding]
-    suppressed: int
+    by_path: dict[str, int]  # how many findings each file's comments or ignores hid
     unused: list[tuple[str, Suppression]]  # (path, directive) that matched nothing
 
 
@@ -44,13 +44,13 @@ def apply_suppressions(
     ]
     used: set[tuple[str, int, int]] = set()
     kept: list[Finding] = []
-    suppressed = 0
+    by_path: dict[str, int] = {}
     for f in findings:
         if any(
             spec.match_file(f.path) and any(f.rule.startswith(i) or i == "ALL" for i in ids)
             for spec, ids in specs
         ):
-            suppressed += 1
+            by_path[f.path] = by_path.get(f.path, 0) + 1
             continue
         facts = files.get(f.path)
         hit = None
@@ -58,7 +58,7 @@ def apply_suppressions(
             hit = next((s for s in facts.suppressions if _covers(s, f)), None)
         if hit is not None:
             used.add((f.path, hit.line, hit.col))
-            suppressed += 1
+            by_path[f.path] = by_path.get(f.path, 0) + 1
             continue
         kept.append(f)
     unused = [
@@ -67,7 +67,7 @@ def apply_suppressions(
         for s in facts.suppressions
         if (rel, s.line, s.col) not in used
     ]
-    return SuppressionResult(kept, suppressed, unused)
+    return SuppressionResult(kept, by_path, unused)
 
 
 def unused_span(s: Suppression) -> Span:

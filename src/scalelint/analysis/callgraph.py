@@ -50,6 +50,7 @@ class CallGraph:
         self.project = project
         self._calls: dict[str, dict[int | None, list[Call]]] = {}
         self._targets: dict[tuple[str, int], FunctionRef | None] = {}
+        self._functions: dict[tuple, FunctionRef | None] = {}
 
     # ── what a name or a call refers to ──
     def function_of(
@@ -58,6 +59,17 @@ class CallGraph:
         """The project function a value is, following names, imports and `self.method`."""
         if value is None or depth > MAX_RESOLVE:
             return None
+        key = (rel, value, function)
+        if key in self._functions:
+            return self._functions[key]
+        self._functions[key] = None  # a name that leads back to itself resolves to nothing
+        found = self._function_of(rel, value, function, depth)
+        self._functions[key] = found
+        return found
+
+    def _function_of(
+        self, rel: str, value: Value, function: int | None, depth: int
+    ) -> FunctionRef | None:
         code = self.project.code(rel)
         if code is None:
             return None

@@ -342,9 +342,14 @@ class PoolFacts:
 
     def _helper_uses(self, helpers: dict[tuple[str, int], list[tuple[int, str, Use]]]) -> None:
         graph = self.project.callgraph
+        # Resolving every call of the project is costly; only calls named like one of the
+        # helpers (directly or through an import alias) can reach one.
+        names = {self.project.code(rel).functions[fid].name for rel, fid in helpers} - {None}
         for rel, code in self.project.code_files():
             for call in code.calls:
                 if call is None or not call.args or call.path is None:
+                    continue
+                if call.name not in names and not _imported_as(code, call, names):
                     continue
                 target = graph.target(rel, call)
                 if target is None or target not in helpers:
@@ -572,3 +577,11 @@ def _unique(items: list[Construction]) -> list[Construction]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def _imported_as(code: CodeFacts, call: Call, names: set) -> bool:
+    """`import { closePool as shutdown }`: the call's name is not the helper's, its import is."""
+    if call.binding is None:
+        return False
+    b = code.bindings[call.binding]
+    return b.kind == "import" and b.imported in names

@@ -51,6 +51,8 @@ class Project:
         self.config = context.config
         self.modules = ModuleResolver(files)
         self._constructions = {(c.rel, c.call.id): c for c in context.constructions}
+        self._exports_memo: dict[tuple[str, str], tuple[str, Value] | None] = {}
+        self._code = {rel: f.code for rel, f in files.items() if f.code is not None}
 
     @cached_property
     def callgraph(self) -> CallGraph:
@@ -99,8 +101,7 @@ class Project:
 
     # ── files ──
     def code(self, rel: str) -> CodeFacts | None:
-        f = self.files.get(rel)
-        return f.code if f is not None else None
+        return self._code.get(rel)
 
     def code_files(self) -> Iterator[tuple[str, CodeFacts]]:
         for rel, f in self.files.items():
@@ -145,6 +146,15 @@ class Project:
 
     def exported_value(self, rel: str, name: str, depth: int = 0) -> tuple[str, Value] | None:
         """What module `rel` exports as `name`, as a value in the file that defines it."""
+        key = (rel, name)
+        if key in self._exports_memo:
+            return self._exports_memo[key]
+        self._exports_memo[key] = None  # an export cycle (a ↔ b `export *`) ends here
+        found = self._exported_value(rel, name, depth)
+        self._exports_memo[key] = found
+        return found
+
+    def _exported_value(self, rel: str, name: str, depth: int) -> tuple[str, Value] | None:
         code = self.code(rel)
         if code is None or depth > MAX_DEPTH:
             return None

@@ -95,6 +95,7 @@ class SdkCalls:
         self._callee: dict[tuple[str, int], tuple[str, str] | None] = {}
         self._client: dict[tuple[str, int], Client | None] = {}
         self._imports: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._matches: dict[tuple[int, str, int], bool] = {}
 
     def callee(self, rel: str, call: Call) -> tuple[str, str] | None:
         """(package, name) of a call on something imported from outside the project:
@@ -171,6 +172,13 @@ class SdkCalls:
     # ── patterns ──
     def matches(self, entry: dict, rel: str, call: Call) -> bool:
         """Whether `call` matches one call pattern (see the module docstring)."""
+        key = (id(entry), rel, call.id)  # the pattern tables live as long as the project
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self._matches_uncached(entry, rel, call)
+        return found
+
+    def _matches_uncached(self, entry: dict, rel: str, call: Call) -> bool:
         code = self.project.code(rel)
         if code is None:
             return False

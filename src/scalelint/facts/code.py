@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scalelint.findings import Span
+from scalelint.records import compact_records
 
 # ── values ───────────────────────────────────────────────────────────────────────────────
 
@@ -338,3 +339,6 @@ class CodeFacts:
         while function is not None:
             yield self.functions[function]
             function = self.functions[function].parent
+
+
+compact_records(globals())

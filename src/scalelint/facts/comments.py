@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scalelint.records import compact_records
+
 _DIRECTIVE = re.compile(
     r"scalelint:\s*(?P<kind>ignore-file|ignore)\b\s*(?:\[(?P<ids>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*))?",
 )
@@ -87,3 +89,6 @@ def line_comment_directives(text: str, markers: tuple[str, ...] = ("#",)) -> lis
 
 def _covering(s: Suppression, next_line: int) -> Suppression:
     return Suppression(s.line, s.col, s.own_line, s.file_level, s.ids, s.reason, next_line)
+
+
+compact_records(globals())

@@ -7,6 +7,8 @@ export. Types are skipped whole: they hold no calls and are a large part of a TS
 
 from __future__ import annotations
 
+from functools import cache
+
 from scalelint.facts.code import (
     Alt,
     Arr,
@@ -30,8 +32,15 @@ from scalelint.facts.code import (
     Value,
 )
 from scalelint.facts.comments import Suppression
-from scalelint.facts.source import MAX_ITEMS, MAX_VALUE_DEPTH, SourceWalk, call_record
-from scalelint.parsers.treesitter import error_share, first_error, parse
+from scalelint.facts.source import (
+    MAX_ITEMS,
+    MAX_VALUE_DEPTH,
+    SourceWalk,
+    call_record,
+    kind_table,
+    skip,
+)
+from scalelint.parsers.treesitter import error_share, first_error, language, parse
 
 FUNCTION_TYPES = frozenset(
     {
@@ -93,7 +102,7 @@ def extract_js(
 ) -> tuple[CodeFacts, list[Suppression], tuple[int, str, float] | None]:
     """Facts, suppression comments and the first syntax error (line, text) of a JS/TS file."""
     tree = parse(kind, source)
-    walk = _JsWalk(source)
+    walk = _JsWalk(source, kind)
     root = tree.root_node
     walk.program(root)
     walk.finish(COMMENT_MARKERS)
@@ -104,48 +113,55 @@ def extract_js(
     return walk.facts, walk.suppressions, error
 
 
+HANDLERS = {  # node type → the walk's method for it
+    "comment": "comment_node",
+    "import_statement": "import_statement",
+    "export_statement": "export_statement",
+    "lexical_declaration": "declaration",
+    "variable_declaration": "declaration",
+    "call_expression": "call_expression",
+    "new_expression": "call_expression",
+    "for_in_statement": "for_in",
+    "for_statement": "for_statement",
+    "while_statement": "while_statement",
+    "do_statement": "while_statement",
+    "try_statement": "try_statement",
+    "return_statement": "return_statement",
+    "assignment_expression": "assignment",
+    "augmented_assignment_expression": "assignment",
+    "unary_expression": "unary",
+    "binary_expression": "binary",
+    "update_expression": "update",
+    "class_declaration": "class_declaration",
+    "abstract_class_declaration": "class_declaration",
+    "class": "class_declaration",
+    "template_string": "template_string",
+    "as_expression": "first_child_only",
+    "satisfies_expression": "first_child_only",
+}
+HANDLERS.update({t: "function_node" for t in FUNCTION_TYPES})
+
+
 class _JsWalk(SourceWalk):
-    def __init__(self, source: bytes) -> None:
+    def __init__(self, source: bytes, kind: str) -> None:
         super().__init__(source, "js")
-        self.handlers = {
-            "comment": self.comment_node,
-            "import_statement": self.import_statement,
-            "export_statement": self.export_statement,
-            "lexical_declaration": self.declaration,
-            "variable_declaration": self.declaration,
-            "call_expression": self.call_expression,
-            "new_expression": self.call_expression,
-            "for_in_statement": self.for_in,
-            "for_statement": self.for_statement,
-            "while_statement": self.while_statement,
-            "do_statement": self.while_statement,
-            "try_statement": self.try_statement,
-            "return_statement": self.return_statement,
-            "assignment_expression": self.assignment,
-            "augmented_assignment_expression": self.assignment,
-            "unary_expression": self.unary,
-            "binary_expression": self.binary,
-            "update_expression": self.update,
-            "class_declaration": self.class_declaration,
-            "abstract_class_declaration": self.class_declaration,
-            "class": self.class_declaration,
-            "template_string": self.template_string,
-            "as_expression": self.first_child_only,
-            "satisfies_expression": self.first_child_only,
-        }
-        for t in FUNCTION_TYPES:
-            self.handlers[t] = self.function_node
-        for t in SKIP_TYPES:
-            self.handlers[t] = _skip
+        self.by_kind = _dispatch(kind)
 
     # ── the walk ──
     def visit(self, node) -> None:
-        h = self.handlers.get(node.type)
+        table = self.by_kind
+        h = table[node.kind_id]
         if h is not None:
-            h(node)
+            h(self, node)
             return
         for c in node.named_children:
-            self.visit(c)
+            h = table[c.kind_id]
+            if h is skip:
+                continue
+            if h is not None:
+                h(self, c)
+            else:
+                self.visit(c)
 
     def program(self, root) -> None:
         directives = []
@@ -909,10 +925,6 @@ class _JsWalk(SourceWalk):
         return Unknown(self.text(node, 40))
 
 
-def _skip(node) -> None:
-    return None
-
-
 def _unwrap(node):
     while node is not None and node.type in UNWRAP_TYPES:
         node = node.named_children[0] if node.named_children else None
@@ -976,3 +988,11 @@ def _pattern_identifiers(node):
                     stack.append(left)
             else:
                 stack.extend(reversed(n.named_children))
+
+
+@cache
+def _dispatch(kind: str) -> list:
+    handlers = {t: getattr(_JsWalk, method) for t, method in HANDLERS.items()}
+    for t in SKIP_TYPES:
+        handlers.setdefault(t, skip)
+    return kind_table(language(kind), handlers)

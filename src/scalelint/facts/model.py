@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from scalelint.facts.code import CodeFacts
 from scalelint.facts.comments import Suppression
 from scalelint.findings import Span
+from scalelint.records import compact_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +124,6 @@ class FileFacts:
     suppressions: list[Suppression] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: str = ""  # why the file was not read, when it was not
+
+
+compact_records(globals())

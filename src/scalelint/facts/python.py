@@ -7,6 +7,8 @@ decorators (routes, `@lru_cache`) and class bodies (Django model fields).
 
 from __future__ import annotations
 
+from functools import cache
+
 from scalelint.facts.code import (
     Alt,
     Arr,
@@ -30,8 +32,15 @@ from scalelint.facts.code import (
     Value,
 )
 from scalelint.facts.comments import Suppression
-from scalelint.facts.source import MAX_ITEMS, MAX_VALUE_DEPTH, SourceWalk, call_record
-from scalelint.parsers.treesitter import error_share, first_error, parse
+from scalelint.facts.source import (
+    MAX_ITEMS,
+    MAX_VALUE_DEPTH,
+    SourceWalk,
+    call_record,
+    kind_table,
+    skip,
+)
+from scalelint.parsers.treesitter import error_share, first_error, language, parse
 
 SKIP_TYPES = frozenset(
     {
@@ -88,45 +97,52 @@ def extract_python(
     return walk.facts, walk.suppressions, error
 
 
+HANDLERS = {  # node type → the walk's method for it
+    "comment": "comment_node",
+    "import_statement": "import_statement",
+    "import_from_statement": "import_from",
+    "function_definition": "function_definition",
+    "decorated_definition": "decorated",
+    "class_definition": "class_definition",
+    "lambda": "lambda_node",
+    "call": "call_node",
+    "for_statement": "for_statement",
+    "while_statement": "while_statement",
+    "with_statement": "with_statement",
+    "try_statement": "try_statement",
+    "return_statement": "return_statement",
+    "assignment": "assignment",
+    "augmented_assignment": "assignment",
+    "delete_statement": "delete_statement",
+    "global_statement": "global_statement",
+    "string": "string_node",
+    "comparison_operator": "comparison",
+    "yield": "return_statement",
+    "attribute": "attribute",
+}
+HANDLERS.update({t: "comprehension" for t in COMPREHENSIONS})
+
+
 class _PyWalk(SourceWalk):
     def __init__(self, source: bytes) -> None:
         super().__init__(source, "python")
+        self.by_kind = _dispatch("python")
         self.globals: dict[int | None, set[str]] = {}
-        self.handlers = {
-            "comment": self.comment_node,
-            "import_statement": self.import_statement,
-            "import_from_statement": self.import_from,
-            "function_definition": self.function_definition,
-            "decorated_definition": self.decorated,
-            "class_definition": self.class_definition,
-            "lambda": self.lambda_node,
-            "call": self.call_node,
-            "for_statement": self.for_statement,
-            "while_statement": self.while_statement,
-            "with_statement": self.with_statement,
-            "try_statement": self.try_statement,
-            "return_statement": self.return_statement,
-            "assignment": self.assignment,
-            "augmented_assignment": self.assignment,
-            "delete_statement": self.delete_statement,
-            "global_statement": self.global_statement,
-            "string": self.string_node,
-            "comparison_operator": self.comparison,
-            "yield": self.return_statement,
-            "attribute": self.attribute,
-        }
-        for t in COMPREHENSIONS:
-            self.handlers[t] = self.comprehension
-        for t in SKIP_TYPES:
-            self.handlers.setdefault(t, _skip)
 
     def visit(self, node) -> None:
-        h = self.handlers.get(node.type)
+        table = self.by_kind
+        h = table[node.kind_id]
         if h is not None:
-            h(node)
+            h(self, node)
             return
         for c in node.named_children:
-            self.visit(c)
+            h = table[c.kind_id]
+            if h is skip:
+                continue
+            if h is not None:
+                h(self, c)
+            else:
+                self.visit(c)
 
     def module(self, root) -> None:
         for child in root.named_children:
@@ -749,10 +765,6 @@ class _PyWalk(SourceWalk):
         return Unknown(self.text(node, 40))
 
 
-def _skip(node) -> None:
-    return None
-
-
 def _unwrap(node):
     while node is not None and node.type in ("parenthesized_expression", "await"):
         node = node.named_children[0] if node.named_children else None
@@ -798,3 +810,11 @@ def _enclosing_class(node) -> str | None:
             n = cls.child_by_field_name("name")
             return n.text.decode() if n is not None else None
     return None
+
+
+@cache
+def _dispatch(kind: str) -> list:
+    handlers = {t: getattr(_PyWalk, method) for t, method in HANDLERS.items()}
+    for t in SKIP_TYPES:
+        handlers.setdefault(t, skip)
+    return kind_table(language(kind), handlers)

@@ -48,8 +48,10 @@ class SourceWalk:
         )
 
     def _char_col(self, byte_pos: int, byte_col: int) -> int:
-        line_start = byte_pos - byte_col
-        return len(self.src[line_start:byte_pos].decode("utf-8", "replace"))
+        prefix = self.src[byte_pos - byte_col : byte_pos]
+        if prefix.isascii():  # most lines of a file with an emoji somewhere
+            return byte_col
+        return len(prefix.decode("utf-8", "replace"))
 
     def text(self, node, limit: int = TEXT_LIMIT) -> str:
         raw = self.src[node.start_byte : node.end_byte]
@@ -144,6 +146,21 @@ class SourceWalk:
                     s = Suppression(s.line, s.col, True, s.file_level, s.ids, s.reason, nxt)
                 fixed.append(s)
             self.suppressions = fixed
+
+
+def kind_table(language, handlers: dict) -> list:
+    """Node-type handlers indexed by the grammar's node kind ids: the walk looks a node up by
+    `kind_id` (an int) instead of building its type name as a string, for every one of the
+    million nodes a large repository has."""
+    table: list = [None] * 65536  # every 16-bit symbol id, ERROR (65535) included
+    for kind_id in range(language.node_kind_count):
+        if language.node_kind_is_named(kind_id):
+            table[kind_id] = handlers.get(language.node_kind_for_id(kind_id))
+    return table
+
+
+def skip(*_) -> None:
+    """The handler of node kinds that hold nothing to record: the walk does not enter them."""
 
 
 def _next_code_line(lines: list[bytes], after: int, markers: tuple[bytes, ...]) -> int:

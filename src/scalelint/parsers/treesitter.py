@@ -16,6 +16,10 @@ def parser_for(kind: str) -> ts.Parser:
     return ts.Parser(_language(kind))
 
 
+def language(kind: str) -> ts.Language:
+    return _language(kind)
+
+
 @cache
 def _language(kind: str) -> ts.Language:
     if kind == "python":

@@ -1,0 +1,162 @@
+"""`.scalelint_cache/`: what a run can reuse from the last one.
+
+Two layers, both keyed by content, never by time alone:
+- facts of each file, by the hash of its bytes (and path and kind), so an unchanged file is
+  never parsed again;
+- the findings of the whole project, by a key over every file's hash, the configuration and
+  the options that change findings, so a re-run with nothing changed renders the last answer.
+
+Everything lives under a folder named for the engine's fingerprint (the scalelint version, a
+hash of its own source and rule catalogue, the grammar versions): a new version never reads an
+old cache. Writes go to a temporary file renamed into place, so two runs sharing the folder
+never see half a file; anything unreadable is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from scalelint import __version__
+
+CACHE_DIR = ".scalelint_cache"
+_GRAMMARS = (
+    "tree-sitter",
+    "tree-sitter-typescript",
+    "tree-sitter-javascript",
+    "tree-sitter-python",
+)
+
+
+@cache
+def engine_fingerprint() -> str:
+    """scalelint's version, its source and catalogue, and the grammars: anything that can
+    change a fact or a finding."""
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    from scalelint.catalogue import catalogue_dir
+
+    for base, pattern in ((here, "*.py"), (catalogue_dir(), "*.yml")):
+        for path in sorted(base.rglob(pattern)):
+            h.update(path.relative_to(base).as_posix().encode())
+            h.update(path.read_bytes())
+    from importlib import metadata
+
+    for name in _GRAMMARS:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(name.encode())
+    return h.hexdigest()[:20]
+
+
+def content_key(rel: str, kind: str, data: bytes) -> str:
+    h = hashlib.sha256(rel.encode())
+    h.update(b"\0" + kind.encode() + b"\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.base = root / CACHE_DIR
+        self.dir = self.base / engine_fingerprint()
+        self._ready = False
+
+    # ── files on disk ──
+    def _prepare(self) -> bool:
+        if self._ready:
+            return True
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            ignore = self.base / ".gitignore"
+            if not ignore.exists():
+                _write_atomic(ignore, b"# created by scalelint: nothing here belongs in git\n*\n")
+            tag = self.base / "CACHEDIR.TAG"
+            if not tag.exists():
+                _write_atomic(
+                    tag, b"Signature: 8a477f597d28d172789f06886806bc55\n# scalelint cache\n"
+                )
+        except OSError:
+            return False
+        self._ready = True
+        return True
+
+    def _load(self, path: Path):
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ValueError,
+            TypeError,
+            ImportError,
+        ):
+            return None
+
+    def _store(self, path: Path, value) -> None:
+        if not self._prepare():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass
+
+    # ── facts ──
+    def _facts_path(self, key: str) -> Path:
+        return self.dir / "facts" / key[:2] / key[2:]
+
+    def facts(self, key: str):
+        return self._load(self._facts_path(key))
+
+    def store_facts(self, key: str, facts) -> None:
+        self._store(self._facts_path(key), facts)
+
+    # ── file hashes by stat, so an unchanged file is not even read ──
+    def stats(self) -> dict:
+        found = self._load(self.dir / "stats")
+        return found if isinstance(found, dict) else {}
+
+    def store_stats(self, stats: dict) -> None:
+        self._store(self.dir / "stats", stats)
+
+    # ── whole-run results ──
+    def results(self, key: str):
+        found = self._load(self.dir / "results")
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == key:
+            return found[1]
+        return None
+
+    def store_results(self, key: str, value) -> None:
+        self._store(self.dir / "results", (key, value))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def clean(root: Path) -> bool:
+    """Remove the project's cache folder; True when there was one."""
+    base = root / CACHE_DIR
+    if not base.is_dir():
+        return False
+    shutil.rmtree(base, ignore_errors=True)
+    return True

@@ -1,0 +1,127 @@
+"""Every discovered file → its facts: from the cache when its bytes are unchanged, otherwise
+parsed — in a process pool when there is enough to parse for the pool to pay for itself.
+
+A file's identity is the hash of its bytes; the hash itself is reused while the file's size,
+modification time and inode are those recorded last time, so a warm run reads no unchanged
+file at all. Facts come back in discovery order whatever process made them, so the run's
+output is the same byte for byte with one process or several, cold or warm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scalelint.cache import Cache
+from scalelint.discover import SourceFile
+
+if TYPE_CHECKING:
+    from scalelint.facts.model import FileFacts
+
+# Below this many files to parse, starting worker processes costs more than they save.
+PARALLEL_MIN_FILES = 400
+CHUNK_FILES = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    sha: str  # hash of the bytes, or "error:<reason>" when they could not be read
+    data: bytes | None  # the bytes, when this run had to read them
+
+
+def hash_files(root: Path, files: Sequence[SourceFile], cache: Cache | None) -> dict[str, Content]:
+    known = cache.stats() if cache is not None else {}
+    seen: dict[str, tuple] = {}
+    out: dict[str, Content] = {}
+    base = str(root)
+    for sf in files:
+        path = os.path.join(base, sf.rel)
+        try:
+            if sf.stamp:
+                stamp = sf.stamp
+            else:
+                st = os.stat(path)
+                stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+            old = known.get(sf.rel)
+            if old is not None and old[0] == stamp:
+                out[sf.rel] = Content(old[1], None)
+            else:
+                with open(path, "rb") as f:
+                    data = f.read()
+                out[sf.rel] = Content(hashlib.sha256(data).hexdigest(), data)
+            seen[sf.rel] = (stamp, out[sf.rel].sha)
+        except OSError as e:
+            out[sf.rel] = Content(f"error:{e.strerror or e}", None)
+    if cache is not None and seen != known:
+        cache.store_stats(seen)
+    return out
+
+
+def facts_key(sf: SourceFile, content: Content) -> str:
+    return hashlib.sha256(f"{sf.rel}\0{sf.kind}\0{content.sha}".encode()).hexdigest()
+
+
+def extract_all(
+    root: Path,
+    files: Sequence[SourceFile],
+    contents: dict[str, Content] | None = None,
+    cache: Cache | None = None,
+    jobs: int = 1,
+) -> dict[str, FileFacts]:
+    if contents is None:
+        contents = hash_files(root, files, cache)
+    found: dict[str, FileFacts] = {}
+    todo: list[tuple[SourceFile, str, bytes | None]] = []
+    for sf in files:
+        content = contents[sf.rel]
+        key = facts_key(sf, content)
+        cached = cache.facts(key) if cache is not None else None
+        if cached is not None and getattr(cached, "rel", None) == sf.rel:
+            found[sf.rel] = cached
+        else:
+            todo.append((sf, key, content.data))
+    jobs_work = [
+        (sf.rel, sf.kind, str(root / sf.rel) if data is None else data) for sf, _, data in todo
+    ]
+    if jobs > 1 and len(jobs_work) >= PARALLEL_MIN_FILES:
+        made = _in_pool(jobs_work, jobs)
+    else:
+        made = [_extract_one(item) for item in jobs_work]
+    for (sf, key, _), facts in zip(todo, made, strict=True):
+        found[sf.rel] = facts
+        if cache is not None and not contents[sf.rel].sha.startswith("error:"):
+            cache.store_facts(key, facts)
+    return {sf.rel: found[sf.rel] for sf in files}
+
+
+def _in_pool(work: list, jobs: int) -> list[FileFacts]:
+    chunks = [work[i : i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return [facts for chunk in pool.map(_extract_chunk, chunks) for facts in chunk]
+
+
+def _extract_chunk(chunk: list) -> list[FileFacts]:
+    return [_extract_one(item) for item in chunk]
+
+
+def _extract_one(item: tuple) -> FileFacts:
+    from scalelint.facts.extract import extract
+    from scalelint.facts.model import FileFacts, Problem
+
+    rel, kind, data = item
+    if isinstance(data, str):  # a path: the bytes were not needed to hash it
+        try:
+            data = Path(data).read_bytes()
+        except OSError as e:
+            facts = FileFacts(rel, kind)
+            facts.problems.append(Problem(1, f"cannot read: {e.strerror or e}"))
+            facts.skipped = "unreadable"
+            return facts
+    return extract(rel, kind, data)
