@@ -1,0 +1,95 @@
+"""The cache and the process pool change how fast scalelint answers, never what it answers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scalelint.extraction as extraction
+from scalelint.cache import CACHE_DIR, Cache
+from scalelint.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def app(tmp_path) -> Path:
+    dst = tmp_path / "app"
+    shutil.copytree(REPO / "fixtures" / "demo-app", dst)
+    return dst
+
+
+def output(capsys, *args: str) -> str:
+    main(["check", "--format", "json", *args])
+    return capsys.readouterr().out
+
+
+def test_same_findings_with_one_or_two_processes_cold_or_warm(app, capsys, monkeypatch):
+    monkeypatch.setattr(extraction, "PARALLEL_MIN_FILES", 0)  # use the pool even for a small app
+    serial = output(capsys, str(app), "--no-cache", "-j", "1")
+    parallel = output(capsys, str(app), "--no-cache", "-j", "2")
+    cold = output(capsys, str(app), "-j", "2")
+    warm = output(capsys, str(app), "-j", "1")
+    assert '"rule": "SL301"' in serial
+    assert serial == parallel == cold == warm
+
+
+def test_cache_folder_is_self_ignoring_and_cleanable(app, capsys):
+    output(capsys, str(app))
+    base = app / CACHE_DIR
+    assert (base / ".gitignore").read_text().strip().endswith("*")
+    assert (
+        (base / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
+    assert main(["clean", str(app)]) == 0
+    assert "Removed" in capsys.readouterr().out and not base.exists()
+    output(capsys, str(app), "--no-cache")
+    assert not base.exists()
+
+
+def test_a_changed_file_is_checked_again(app, capsys):
+    first = output(capsys, str(app))
+    (app / "lib" / "sql.ts").write_text("export const nothing = 1;\n")
+    second = output(capsys, str(app))
+    assert '"path": "lib/sql.ts"' in first and '"path": "lib/sql.ts"' not in second
+    (app / ".env.staging").write_text(
+        "DATABASE_URL=postgresql://u:p@db.abcdefghijklmnop.supabase.co:5432/postgres\n"
+    )
+    third = output(capsys, str(app))
+    assert '"path": ".env.staging"' in third
+
+
+def test_other_versions_and_broken_entries_are_misses(app, capsys, monkeypatch):
+    expected = output(capsys, str(app), "--no-cache")
+    output(capsys, str(app))
+    cache = Cache(app)
+    for path in cache.dir.rglob("*"):
+        if path.is_file():
+            path.write_bytes(b"\x80garbage")  # a half-written or foreign file
+    assert output(capsys, str(app)) == expected
+    import scalelint.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "engine_fingerprint", lambda: "another-version")
+    assert Cache(app).dir != cache.dir
+    assert output(capsys, str(app)) == expected
+
+
+def test_two_runs_sharing_the_cache_at_once(app):
+    cmd = [sys.executable, "-m", "scalelint", "check", str(app), "--format", "json", "-j", "1"]
+    runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    outs = [r.communicate(timeout=300) for r in runs]
+    assert all(r.returncode == 1 for r in runs), [o[1][-500:] for o in outs]
+    assert len({o[0] for o in outs}) == 1
+
+
+def test_hook_shape_reports_only_named_files_from_the_cached_project(app, capsys):
+    whole = output(capsys, str(app))
+    named = output(capsys, str(app / "lib" / "sql.ts"), str(app / "prisma" / "schema.prisma"))
+    assert '"path": "vercel.json"' in whole and '"path": "vercel.json"' not in named
+    assert '"path": "lib/sql.ts"' in named and '"path": "prisma/schema.prisma"' in named
