@@ -127,6 +127,7 @@ HANDLERS = {  # node type → the walk's method for it
     "do_statement": "while_statement",
     "try_statement": "try_statement",
     "return_statement": "return_statement",
+    "await_expression": "await_expression",
     "assignment_expression": "assignment",
     "augmented_assignment_expression": "assignment",
     "unary_expression": "unary",
@@ -474,6 +475,8 @@ class _JsWalk(SourceWalk):
         for pname, pnode, ptype in self._param_nodes(node):
             self.add_binding(pname, "param", pnode, type_text=ptype)
         if body is not None:
+            if body.type != "statement_block":
+                self._mark_returned(body)
             self.visit(body)
             if body.type != "statement_block":  # `() => new Pool()`: the body is the result
                 self.facts.returns.append(Return(self.span(body), fn.id, self.value_of(body)))
@@ -482,10 +485,27 @@ class _JsWalk(SourceWalk):
     def return_statement(self, node) -> None:
         value = next((c for c in node.named_children if c.type != "comment"), None)
         if value is not None:
+            self._mark_returned(value)
             self.visit(value)
         self.facts.returns.append(
             Return(self.span(node), self.function, self.value_of(value) if value else None)
         )
+
+    def await_expression(self, node) -> None:
+        """Marks the awaited node so the call there knows, without asking for its parents
+        (`Node.parent` walks down from the root: costly a million times over)."""
+        inner = _unwrap(node.named_children[0]) if node.named_children else None
+        if inner is not None:
+            self.awaited.add((inner.start_byte, inner.end_byte))
+        for c in node.named_children:
+            self.visit(c)
+
+    def _mark_returned(self, node) -> None:
+        inner = node
+        while inner is not None and inner.type in ("await_expression", *UNWRAP_TYPES):
+            inner = inner.named_children[0] if inner.named_children else None
+        if inner is not None:
+            self.returned.add((inner.start_byte, inner.end_byte))
 
     def _inferred_name(self, node) -> str | None:
         parent = node.parent
@@ -649,17 +669,9 @@ class _JsWalk(SourceWalk):
                 receiver = self.call_ids.get((obj.start_byte, obj.end_byte))
             elif obj is not None and obj.type in ("array", "object"):
                 receiver_value = self.value_of(obj)
-        parent = node.parent
-        while parent is not None and parent.type in UNWRAP_TYPES:
-            parent = parent.parent
-        awaited = awaited_callee or (parent is not None and parent.type == "await_expression")
-        # the statement the call's value goes to: past its `await`, unless the await was read
-        # as part of the callee (`await f<T>(x)`), where the call itself is the awaited node
-        wrapped = awaited and not awaited_callee and parent is not None
-        outer = parent.parent if wrapped else parent
-        while outer is not None and outer.type in UNWRAP_TYPES:
-            outer = outer.parent
-        returned = outer is not None and outer.type in ("return_statement", "arrow_function")
+        here = (node.start_byte, node.end_byte)
+        awaited = awaited_callee or here in self.awaited
+        returned = here in self.returned
         call_record(
             self,
             cid,

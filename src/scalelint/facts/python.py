@@ -111,6 +111,7 @@ HANDLERS = {  # node type → the walk's method for it
     "with_statement": "with_statement",
     "try_statement": "try_statement",
     "return_statement": "return_statement",
+    "await": "await_node",
     "assignment": "assignment",
     "augmented_assignment": "assignment",
     "delete_statement": "delete_statement",
@@ -374,14 +375,9 @@ class _PyWalk(SourceWalk):
             obj = _unwrap(fn_node.child_by_field_name("object"))
             if obj is not None and obj.type == "call":
                 receiver = self.call_ids.get((obj.start_byte, obj.end_byte))
-        parent = node.parent
-        while parent is not None and parent.type == "parenthesized_expression":
-            parent = parent.parent
-        awaited = parent is not None and parent.type == "await"
-        outer = parent.parent if awaited and parent is not None else parent
-        while outer is not None and outer.type == "parenthesized_expression":
-            outer = outer.parent
-        returned = outer is not None and outer.type == "return_statement"
+        here = (node.start_byte, node.end_byte)
+        awaited = here in self.awaited
+        returned = here in self.returned
         call_record(
             self,
             cid,
@@ -536,10 +532,24 @@ class _PyWalk(SourceWalk):
                 self.visit(c)
         self.block, self.in_finally = saved_block, saved_fin
 
+    def await_node(self, node) -> None:
+        """Marks the awaited call (see the JS walk: `Node.parent` is costly)."""
+        inner = node.named_children[0] if node.named_children else None
+        while inner is not None and inner.type == "parenthesized_expression":
+            inner = inner.named_children[0] if inner.named_children else None
+        if inner is not None:
+            self.awaited.add((inner.start_byte, inner.end_byte))
+        for c in node.named_children:
+            self.visit(c)
+
     def return_statement(self, node) -> None:
         """`return x`, and `yield x` (FastAPI dependencies yield their session)."""
         value = next((c for c in node.named_children if c.type != "comment"), None)
         if value is not None:
+            if node.type == "return_statement":
+                inner = _unwrap(value)
+                if inner is not None:
+                    self.returned.add((inner.start_byte, inner.end_byte))
             self.visit(value)
         self.facts.returns.append(
             Return(self.span(node), self.function, self.value_of(value) if value else None)

@@ -33,6 +33,8 @@ class SourceWalk:
         self.call_ids: dict[tuple[int, int], int] = {}
         self.function_ids: dict[tuple[int, int], int] = {}
         self.suppressions: list[Suppression] = []
+        self.awaited: set[tuple[int, int]] = set()  # byte ranges of awaited expressions
+        self.returned: set[tuple[int, int]] = set()  # byte ranges of returned expressions
         self.code_seen = False  # for the "first comment block" of ignore-file
 
     # ── positions and text ──
