@@ -153,6 +153,9 @@ class _WriteCollector:
         # an entry's own methods (`cache[k].push(v)`): its kind is not known
         self.entry_growth = {m for kind in every for m in kind.get("grow", ())}
         self.entry_shrink = {m for kind in every for m in kind.get("shrink", ())}
+        self.import_aliases = {
+            b.name for b in self.code.bindings if b.kind == "import" and b.imported in names
+        }
 
     def collect(self) -> None:
         for call in self.code.calls:
@@ -180,6 +183,8 @@ class _WriteCollector:
         return (use, mn.rest) if use is not None else None
 
     def _aliased(self, name: str, function: int | None) -> bool:
+        if name not in self.import_aliases:  # most names are not imports of a container
+            return False
         b = self.code.lookup(name, function)
         return b is not None and b.kind == "import" and b.imported in self.names
 

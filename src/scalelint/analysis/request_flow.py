@@ -352,9 +352,9 @@ class RequestFlow:
             return True
         if fn.class_name is not None or fn.decorators:
             return True
-        if fn.name and fn.name in self.referenced_names():
+        if self.callers(rel, function):  # cheaper than collecting every name passed around
             return True
-        return bool(self.callers(rel, function))
+        return bool(fn.name) and fn.name in self.referenced_names()
 
     def referenced_names(self) -> set[str]:
         """Names passed as values anywhere: `setInterval(sweep, 60_000)`, `{ onExit: sweep }`."""
