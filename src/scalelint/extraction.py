@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 # Below this many files to parse, starting worker processes costs more than they save.
 PARALLEL_MIN_FILES = 400
+# Pickling a file's facts and loading them back, relative to parsing the file (measured on
+# dubinc/dub: 2.0 s + 2.4 s against 6.7 s for all 4,200 files).
+PICKLE_COST = 0.3
 CHUNK_FILES = 48
 
 
@@ -101,10 +104,46 @@ def extract_all(
 
 
 def _in_pool(work: list, jobs: int) -> list[FileFacts]:
-    chunks = [work[i : i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
+    """Workers parse part of the files while this process parses the rest itself.
+
+    Facts come back pickled, and loading them here costs about a third of making them, so a
+    pool whose parent only waits is no faster than one process. With the parent working
+    too, each side finishes at about the same time when the parent takes the share
+    (1 + r) / (jobs + r) of the bytes, r being the pickling cost relative to parsing.
+    """
+    share = (1 + PICKLE_COST) / (jobs + PICKLE_COST)
+    mine: list[int] = []
+    theirs: list[int] = []
+    mine_bytes = their_bytes = 0
+    for i, (_, _, data) in enumerate(work):
+        size = len(data) if isinstance(data, bytes) else _size(data)
+        # each file goes to the side furthest behind its share, so both get a mix of sizes
+        if mine_bytes * (1 - share) <= their_bytes * share:
+            mine.append(i)
+            mine_bytes += size
+        else:
+            theirs.append(i)
+            their_bytes += size
+    chunks = [theirs[i : i + CHUNK_FILES] for i in range(0, len(theirs), CHUNK_FILES)]
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return [facts for chunk in pool.map(_extract_chunk, chunks) for facts in chunk]
+    out: list = [None] * len(work)
+    with ProcessPoolExecutor(max_workers=max(jobs - 1, 1), mp_context=context) as pool:
+        futures = [
+            (chunk, pool.submit(_extract_chunk, [work[i] for i in chunk])) for chunk in chunks
+        ]
+        for i in mine:
+            out[i] = _extract_one(work[i])
+        for chunk, future in futures:
+            for i, facts in zip(chunk, future.result(), strict=True):
+                out[i] = facts
+    return out
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _extract_chunk(chunk: list) -> list[FileFacts]:
