@@ -8,6 +8,7 @@ from the whole project: a hook given one staged route still knows the Prisma sch
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -73,6 +74,20 @@ class CheckRun:
 
 
 def run_check(opts: RunOptions) -> CheckRun:
+    """One check, with Python's cyclic garbage collector paused: the facts are hundreds of
+    thousands of acyclic records, and each collection pass rescans all of them, which made a
+    50,000-file project take longer per file than a 10,000-file one. A run is short and frees
+    everything when the process ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_check(opts)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_check(opts: RunOptions) -> CheckRun:
     metas = load_rules()
     root = find_root(common_start(opts.paths), names_a_folder(opts.paths))
     config = load_config(opts.config_file or find_config(root), set(metas), knowledge_names())
