@@ -105,15 +105,20 @@ def detect_flags(scalelint: str) -> dict[str, bool]:
     return {"no_cache": "--no-cache" in text, "jobs": "--jobs" in text}
 
 
-def copy_checkout(src: Path, dest: Path) -> None:
-    """A copy scalelint and Semgrep may write into; folders scalelint never reads stay out."""
+def copy_checkout(src: Path, dest: Path, git: bool = True) -> None:
+    """A copy scalelint and Semgrep may write into; folders scalelint never reads stay out.
+    With `git`, the copy gets a git index of its files (no commit), as a real checkout has:
+    scalelint then lists files with `git ls-files`, as it does for its users."""
 
     def skip(folder: str, names: list[str]) -> list[str]:
         return [n for n in names if n in SKIP_DIRS and os.path.isdir(os.path.join(folder, n))]
 
     shutil.copytree(src, dest, symlinks=True, ignore=skip)
     markers = (".scalelint.yml", ".scalelint.yaml", "package.json", "pyproject.toml")
-    if (src / ".git").exists() and not any((dest / m).exists() for m in markers):
+    if git:
+        subprocess.run(["git", "init", "-q", str(dest)], check=True)
+        subprocess.run(["git", "-C", str(dest), "add", "-A"], check=True, capture_output=True)
+    elif (src / ".git").exists() and not any((dest / m).exists() for m in markers):
         # without .git the copy would lose its project root; an empty repository keeps it
         subprocess.run(["git", "init", "-q", str(dest)], check=True)
     (dest / ".semgrepignore").write_text("")
@@ -193,7 +198,7 @@ def measure(args: argparse.Namespace) -> dict:
     try:
         copy = tmp / checkout.name
         t0 = time.perf_counter()
-        copy_checkout(checkout, copy)
+        copy_checkout(checkout, copy, git=not args.no_git)
         copy_s = time.perf_counter() - t0
         files, how = code_files(copy)
         if not files:
@@ -472,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=1, help="uncounted rounds first (default 1)")
     p.add_argument("--semgrep", help="semgrep command (default: beside this Python, or PATH)")
     p.add_argument("--no-semgrep", action="store_true", help="skip the Semgrep rows")
+    p.add_argument("--no-git", action="store_true",
+                   help="leave the copy without a git index (scalelint then walks the folders)")
     add_common_args(p, "the temporary copy and its outputs")
     args = p.parse_args(argv)
     if not args.checkout and not args.from_json:
