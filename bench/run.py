@@ -477,8 +477,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=1, help="uncounted rounds first (default 1)")
     p.add_argument("--semgrep", help="semgrep command (default: beside this Python, or PATH)")
     p.add_argument("--no-semgrep", action="store_true", help="skip the Semgrep rows")
-    p.add_argument("--no-git", action="store_true",
-                   help="leave the copy without a git index (scalelint then walks the folders)")
+    p.add_argument(
+        "--no-git",
+        action="store_true",
+        help="leave the copy without a git index (scalelint then walks the folders)",
+    )
     add_common_args(p, "the temporary copy and its outputs")
     args = p.parse_args(argv)
     if not args.checkout and not args.from_json:

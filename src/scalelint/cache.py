@@ -122,6 +122,17 @@ class Cache:
     def store_facts(self, key: str, facts) -> None:
         self._store(self._facts_path(key), facts)
 
+    def store_facts_blob(self, key: str, blob: bytes) -> None:
+        """Facts already pickled (a worker pickles once for the cache and its parent)."""
+        if not self._prepare():
+            return
+        path = self._facts_path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, blob)
+        except OSError:
+            pass
+
     # ── file hashes by stat, so an unchanged file is not even read ──
     def stats(self) -> dict:
         found = self._load(self.dir / "stats")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import pickle
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -89,33 +90,41 @@ def extract_all(
             found[sf.rel] = cached
         else:
             todo.append((sf, key, content.data))
-    jobs_work = [
-        (sf.rel, sf.kind, str(root / sf.rel) if data is None else data) for sf, _, data in todo
+    cacheable = {
+        i for i, (sf, _, _) in enumerate(todo) if not contents[sf.rel].sha.startswith("error:")
+    }
+    work = [
+        (
+            sf.rel,
+            sf.kind,
+            str(root / sf.rel) if data is None else data,
+            key if cache is not None and i in cacheable else None,
+        )
+        for i, (sf, key, data) in enumerate(todo)
     ]
-    if jobs > 1 and len(jobs_work) >= PARALLEL_MIN_FILES:
-        made = _in_pool(jobs_work, jobs)
+    if jobs > 1 and len(work) >= PARALLEL_MIN_FILES:
+        made = _in_pool(work, jobs, cache)
     else:
-        made = [_extract_one(item) for item in jobs_work]
-    for (sf, key, _), facts in zip(todo, made, strict=True):
+        made = [_extract_one(item, cache) for item in work]
+    for (sf, _, _), facts in zip(todo, made, strict=True):
         found[sf.rel] = facts
-        if cache is not None and not contents[sf.rel].sha.startswith("error:"):
-            cache.store_facts(key, facts)
     return {sf.rel: found[sf.rel] for sf in files}
 
 
-def _in_pool(work: list, jobs: int) -> list[FileFacts]:
+def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[FileFacts]:
     """Workers parse part of the files while this process parses the rest itself.
 
     Facts come back pickled, and loading them here costs about a third of making them, so a
     pool whose parent only waits is no faster than one process. With the parent working
     too, each side finishes at about the same time when the parent takes the share
-    (1 + r) / (jobs + r) of the bytes, r being the pickling cost relative to parsing.
+    (1 + r) / (jobs + r) of the bytes, r being the pickling cost relative to parsing. A worker
+    pickles each file's facts once: the same bytes go into the cache and back to the parent.
     """
     share = (1 + PICKLE_COST) / (jobs + PICKLE_COST)
     mine: list[int] = []
     theirs: list[int] = []
     mine_bytes = their_bytes = 0
-    for i, (_, _, data) in enumerate(work):
+    for i, (_, _, data, _) in enumerate(work):
         size = len(data) if isinstance(data, bytes) else _size(data)
         # each file goes to the side furthest behind its share, so both get a mix of sizes
         if mine_bytes * (1 - share) <= their_bytes * share:
@@ -129,32 +138,39 @@ def _in_pool(work: list, jobs: int) -> list[FileFacts]:
     out: list = [None] * len(work)
     with ProcessPoolExecutor(max_workers=max(jobs - 1, 1), mp_context=context) as pool:
         futures = [
-            (chunk, pool.submit(_extract_chunk, [work[i] for i in chunk])) for chunk in chunks
+            (chunk, pool.submit(_extract_chunk, [work[i] for i in chunk], cache))
+            for chunk in chunks
         ]
         for i in mine:
-            out[i] = _extract_one(work[i])
+            out[i] = _extract_one(work[i], cache)
         for chunk, future in futures:
-            for i, facts in zip(chunk, future.result(), strict=True):
-                out[i] = facts
+            for i, blob in zip(chunk, future.result(), strict=True):
+                out[i] = pickle.loads(blob)
     return out
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+def _extract_chunk(chunk: list, cache: Cache | None) -> list[bytes]:
+    out = []
+    for rel, kind, data, key in chunk:
+        blob = pickle.dumps(_extract(rel, kind, data), protocol=pickle.HIGHEST_PROTOCOL)
+        if key is not None and cache is not None:
+            cache.store_facts_blob(key, blob)
+        out.append(blob)
+    return out
 
 
-def _extract_chunk(chunk: list) -> list[FileFacts]:
-    return [_extract_one(item) for item in chunk]
+def _extract_one(item: tuple, cache: Cache | None) -> FileFacts:
+    rel, kind, data, key = item
+    facts = _extract(rel, kind, data)
+    if key is not None and cache is not None:
+        cache.store_facts(key, facts)
+    return facts
 
 
-def _extract_one(item: tuple) -> FileFacts:
+def _extract(rel: str, kind: str, data) -> FileFacts:
     from scalelint.facts.extract import extract
     from scalelint.facts.model import FileFacts, Problem
 
-    rel, kind, data = item
     if isinstance(data, str):  # a path: the bytes were not needed to hash it
         try:
             data = Path(data).read_bytes()
@@ -164,3 +180,10 @@ def _extract_one(item: tuple) -> FileFacts:
             facts.skipped = "unreadable"
             return facts
     return extract(rel, kind, data)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
