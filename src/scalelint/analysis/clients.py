@@ -68,12 +68,29 @@ def package_specifier(source: str) -> str:
 
 def match_client(callee: tuple[str, str], clients: list[dict]) -> dict | None:
     module, name = callee
-    for entry in clients:
-        for pattern in entry["callee"]:
-            mod_pat, _, name_pat = pattern.rpartition(":")
-            if name == name_pat and (module == mod_pat or fnmatchcase(module, mod_pat)):
-                return entry
+    for mod_pat, entry in _by_name(clients).get(name, ()):
+        if module == mod_pat or fnmatchcase(module, mod_pat):
+            return entry
     return None
+
+
+_INDEXES: dict[int, tuple[list[dict], dict[str, list[tuple[str, dict]]]]] = {}
+
+
+def _by_name(clients: list[dict]) -> dict[str, list[tuple[str, dict]]]:
+    """The table's (module pattern, entry) pairs by constructor name, in table order: every
+    call of every file is looked up here, and few names are constructors at all."""
+    found = _INDEXES.get(id(clients))
+    if found is None or found[0] is not clients:
+        index: dict[str, list[tuple[str, dict]]] = {}
+        for entry in clients:
+            for pattern in entry["callee"]:
+                mod_pat, _, name_pat = pattern.rpartition(":")
+                index.setdefault(name_pat, []).append((mod_pat, entry))
+        if len(_INDEXES) > 64:  # one table per run; a test session makes hundreds
+            _INDEXES.clear()
+        found = _INDEXES[id(clients)] = (clients, index)
+    return found[1]
 
 
 def constructions_in(rel: str, code: CodeFacts, clients: list[dict]) -> list[Construction]:

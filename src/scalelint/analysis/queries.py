@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from scalelint.analysis.clients import external_callee
+from scalelint.analysis.patterns import callee_match, glob_match
 from scalelint.analysis.relations import DjangoRelations
 from scalelint.facts.code import (
     Alt,
@@ -287,13 +287,12 @@ class QueryIndex:
         if target is not None:
             fn = self.project.code(target[0]).functions[target[1]]
             names.append(f"{target[0]}:{fn.name}")
-        for pattern in self.helpers:
-            if any(fnmatchcase(n, pattern) for n in names):
-                return Query(
-                    rel, call, call, "functions", "database", call.text, "high",
-                    call.name in self.writes, False, None, (call.id,),
-                )  # fmt: skip
-        return None
+        if not any(glob_match(n, self.helpers) for n in names):
+            return None
+        return Query(
+            rel, call, call, "functions", "database", call.text, "high",
+            call.name in self.writes, False, None, (call.id,),
+        )  # fmt: skip
 
     # ── receivers ──
     def receivers(
@@ -388,12 +387,9 @@ class QueryIndex:
 
     def _match_external(self, module: str, name: str, key: str) -> Receiver | None:
         for api, spec in self.apis.items():
-            for pattern in spec.get(key, ()):
-                mod_pat, _, name_pat = pattern.rpartition(":")
-                if fnmatchcase(name, name_pat) and (
-                    module == mod_pat or fnmatchcase(module, mod_pat)
-                ):
-                    return Receiver(api)
+            patterns = spec.get(key)
+            if patterns and callee_match((module, name), patterns):
+                return Receiver(api)
         return None
 
     def _binding(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> Resolved:

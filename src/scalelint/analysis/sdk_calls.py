@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from scalelint.analysis.clients import external_callee
+from scalelint.analysis.patterns import callee_match, glob_match
 from scalelint.facts.code import Call, CallResult, CodeFacts, Ref
 
 if TYPE_CHECKING:
@@ -63,19 +63,6 @@ def package_name(spec: str) -> str:
     if rest and "." in rest[-1] and not spec.startswith("@"):  # …/mod.ts, …/index.js
         rest = []
     return "/".join(name + rest)
-
-
-def glob_match(value: str, patterns) -> bool:
-    return any(fnmatchcase(value, p) for p in patterns)
-
-
-def callee_match(callee: tuple[str, str], patterns) -> bool:
-    module, name = callee
-    for pattern in patterns:
-        mod_pat, _, name_pat = pattern.rpartition(":")
-        if fnmatchcase(name, name_pat) and fnmatchcase(module, mod_pat):
-            return True
-    return False
 
 
 @dataclass(frozen=True)

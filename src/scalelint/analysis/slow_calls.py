@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scalelint.analysis.callgraph import Reach
-from scalelint.analysis.sdk_calls import SdkCalls, glob_match
+from scalelint.analysis.patterns import glob_match
+from scalelint.analysis.sdk_calls import SdkCalls
 from scalelint.analysis.values import first_arg_at, url_sources
 from scalelint.facts.code import Call
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scalelint.analysis.sdk_calls import callee_match
+from scalelint.analysis.patterns import callee_match
 from scalelint.facts.code import Call, CallResult, CodeFacts, FnValue, Obj, Ref, Value
 from scalelint.findings import Span
 

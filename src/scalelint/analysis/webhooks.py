@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from scalelint.analysis.callgraph import Reach
 from scalelint.analysis.handlers import Handler
-from scalelint.analysis.sdk_calls import glob_match
+from scalelint.analysis.patterns import glob_match
 from scalelint.facts.code import Call, Num, Str, walk_values
 
 if TYPE_CHECKING:
