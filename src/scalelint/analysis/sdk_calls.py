@@ -162,36 +162,32 @@ class SdkCalls:
         key = (id(entry), rel, call.id)  # the pattern tables live as long as the project
         found = self._matches.get(key)
         if found is None:
-            found = self._matches[key] = self._matches_uncached(entry, rel, call)
+            found = self._matches[key] = self._matches_uncached(_compiled(entry), rel, call)
         return found
 
-    def _matches_uncached(self, entry: dict, rel: str, call: Call) -> bool:
+    def _matches_uncached(self, p: _Pattern, rel: str, call: Call) -> bool:
         code = self.project.code(rel)
         if code is None:
             return False
-        if entry.get("language") and entry["language"] != code.language:
+        if p.language and p.language != code.language:
             return False
-        if entry.get("imports") and not self.imports_any(rel, tuple(entry["imports"])):
+        if p.imports and not self.imports_any(rel, p.imports):
             return False
-        skip = entry.get("except", ())
-        if entry.get("calls"):
+        if p.calls:
             found = self.callee(rel, call)
-            if found is not None and callee_match(found, entry["calls"]):
-                return not glob_match(found[1], skip)
-        if entry.get("clients"):
+            if found is not None and callee_match(found, p.calls):
+                return not glob_match(found[1], p.skip)
+        if p.clients:
             client = self.client(rel, call)
-            if client is not None and callee_match(client.made_by, entry["clients"]):
-                methods = entry.get("methods") or ["*"]
-                return glob_match(client.member, methods) and not glob_match(client.member, skip)
+            if client is not None and callee_match(client.made_by, p.clients):
+                return glob_match(client.member, p.methods) and not glob_match(
+                    client.member, p.skip
+                )
         path = call.path or ()
-        if entry.get("members") and path and glob_match(".".join(path), entry["members"]):
+        if p.members and path and glob_match(".".join(path), p.members):
             return True
-        if (
-            entry.get("decorated")
-            and len(path) >= 2
-            and glob_match(path[-1], entry.get("methods") or ["*"])
-        ):
-            return self._decorated(rel, call, entry["decorated"])
+        if p.decorated and len(path) >= 2 and glob_match(path[-1], p.methods):
+            return self._decorated(rel, call, p.decorated)
         return False
 
     def imports_any(self, rel: str, patterns: tuple[str, ...]) -> bool:
@@ -217,6 +213,42 @@ class SdkCalls:
             if path and path[-1] in names:
                 return True
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """A call pattern's keys read once, not looked up in its dict for every call."""
+
+    language: str | None
+    imports: tuple[str, ...]
+    skip: tuple[str, ...]
+    calls: tuple[str, ...]
+    clients: tuple[str, ...]
+    methods: tuple[str, ...]
+    members: tuple[str, ...]
+    decorated: tuple[str, ...]
+
+
+_PATTERNS: dict[int, tuple[dict, _Pattern]] = {}
+
+
+def _compiled(entry: dict) -> _Pattern:
+    found = _PATTERNS.get(id(entry))
+    if found is None or found[0] is not entry:
+        if len(_PATTERNS) > 4096:  # the tables of one run; a test session makes many
+            _PATTERNS.clear()
+        pattern = _Pattern(
+            entry.get("language") or None,
+            tuple(entry.get("imports") or ()),
+            tuple(entry.get("except") or ()),
+            tuple(entry.get("calls") or ()),
+            tuple(entry.get("clients") or ()),
+            tuple(entry.get("methods") or ("*",)),
+            tuple(entry.get("members") or ()),
+            tuple(entry.get("decorated") or ()),
+        )
+        found = _PATTERNS[id(entry)] = (entry, pattern)
+    return found[1]
 
 
 def _decorator_path(code: CodeFacts, value) -> tuple[str, ...] | None:
