@@ -22,6 +22,9 @@ JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _JS_KINDS = ("typescript", "tsx", "javascript")
 
 
+_UNSEEN = object()
+
+
 class ModuleResolver:
     def __init__(self, files: Mapping[str, FileFacts]) -> None:
         self.js_files = {rel for rel, f in files.items() if f.kind in _JS_KINDS}
@@ -51,14 +54,15 @@ class ModuleResolver:
 
     # ── TS / JS ──
     def resolve_js(self, from_rel: str, spec: str) -> str | None:
-        key = (from_rel, spec)
-        if key not in self._cache:
-            self._cache[key] = self._resolve_js(from_rel, spec)
-        return self._cache[key]
+        here = posixpath.dirname(from_rel)  # the files of one folder resolve alike
+        key = (here, spec)
+        found = self._cache.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._cache[key] = self._resolve_js(here, spec)
+        return found
 
-    def _resolve_js(self, from_rel: str, spec: str) -> str | None:
+    def _resolve_js(self, here: str, spec: str) -> str | None:
         spec = spec.split("?", 1)[0]
-        here = posixpath.dirname(from_rel)
         if spec.startswith("."):
             return self._js_file(posixpath.normpath(posixpath.join(here, spec)))
         if spec.startswith("/"):
