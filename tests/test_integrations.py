@@ -158,6 +158,31 @@ def test_real_pre_commit_uses_this_repository_as_hook_source(tmp_path):
         context.stdout + context.stderr
     )
     assert ".env.example" not in context.stdout.split("SL105")[0].splitlines()[-1]
+    _git(proj, "rm", "-q", "--cached", "lib/db.ts")
+
+    # An N+1 route: the query's client is defined in a committed module the hook is not given.
+    (proj / "lib" / "prisma.ts").write_text(
+        'import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n'
+    )
+    _git(proj, "add", "lib/prisma.ts")
+    _git(proj, "commit", "-qm", "prisma client")
+    route = proj / "app" / "api" / "posts" / "route.ts"
+    route.parent.mkdir(parents=True)
+    route.write_text(
+        'import { prisma } from "@/lib/prisma";\n'
+        "export async function GET() {\n"
+        "  const posts = await prisma.post.findMany({ take: 20 });\n"
+        "  for (const post of posts) {\n"
+        "    post.author = await prisma.user.findFirst({ where: { id: post.authorId } });\n"
+        "  }\n"
+        "  return Response.json(posts);\n"
+        "}\n"
+    )
+    _git(proj, "add", "app/api/posts/route.ts")
+    n_plus_one = pre_commit()
+    assert n_plus_one.returncode == 1, n_plus_one.stdout + n_plus_one.stderr
+    assert "app/api/posts/route.ts:5:25: SL301" in n_plus_one.stdout, n_plus_one.stdout
+    assert "lib/prisma.ts" not in n_plus_one.stdout.split("SL301")[0].splitlines()[-1]
 
 
 # ── the GitHub Action ──
