@@ -240,3 +240,35 @@ def test_version_and_module_entry_point():
         [sys.executable, "-m", "scalelint", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and out.stdout.startswith("scalelint ")
+
+
+def _command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scalelint", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_command_exit_codes_survive_the_fast_exit(tmp_path):
+    """The command ends its process without freeing the facts; what it printed and its exit
+    code must be exactly what `main` returns."""
+    project = make_project(tmp_path)
+    found = _command("check", str(project), "--format", "json")
+    assert found.returncode == 1
+    assert json.loads(found.stdout)["findings"][0]["rule"] == "SL101"
+    assert _command("check", str(project), "--exit-zero").returncode == 0
+    assert _command("check", "--format", "xml").returncode == 2
+    helped = _command("--help")
+    assert helped.returncode == 0 and "check" in helped.stdout
+
+
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
+    """`scalelint rules | head -1`: the reader left; nothing to report about it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalelint", "rules", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # before the command has started up, so its first write fails
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "internal error" not in err and "Traceback" not in err

@@ -1,3 +1,3 @@
-from scalelint.cli import main
+from scalelint.cli import run
 
-raise SystemExit(main())
+run()

@@ -41,6 +41,9 @@ class RunOptions:
     write_baseline: Path | None = None  # record every finding here instead
     no_cache: bool = False
     jobs: int = 0  # processes for parsing; 0 = one per CPU
+    # The caller ends the process once it has reported (the command line does): the facts
+    # are kept alive instead of freed, see `_RETAINED`.
+    process_exits: bool = False
 
 
 @dataclass
@@ -124,6 +127,12 @@ def _run_check(opts: RunOptions) -> CheckRun:
     return CheckRun(result, lines, metas, found.root, config)
 
 
+# The facts and analyses of a large project are millions of small objects, and freeing them
+# one by one takes longer than some rules do. A command-line run hands them here and ends its
+# process without freeing anything (`scalelint.cli.run`).
+_RETAINED: list[object] = []
+
+
 @dataclass
 class ProjectFindings:
     """Everything the rules said about the whole project, before it is cut down to the files a
@@ -195,6 +204,8 @@ def check_project(
                     f"This `scalelint: ignore` ({ids}) suppresses nothing.",
                 )
             )
+    if opts.process_exits:
+        _RETAINED.append((facts, project))
     findings.sort(key=lambda f: f.sort_key)
     lines = read_lines(found.root, {f.path for f in findings})
     return ProjectFindings(assign_fingerprints(findings, lines), suppressed.by_path, diagnostics)
