@@ -163,7 +163,7 @@ def _right_loop(
     k = project.knowledge
     code = project.code(rel)
     values = _query_values(code, q.chain, children)
-    if _common_silences(project, rel, where, values, children):
+    if _common_silences(project, rel, q.call, where, values, children):
         return True
     if _batched_filter(code, q.chain, values, k):
         return True
@@ -194,12 +194,13 @@ def _right_loop_for_call(
     project: Project, rel: str, call: Call, where: PerItem, children: dict[int, list[Call]]
 ) -> bool:
     values = _query_values(project.code(rel), (call.id,), children)
-    return _common_silences(project, rel, where, values, children)
+    return _common_silences(project, rel, call, where, values, children)
 
 
 def _common_silences(
     project: Project,
     rel: str,
+    call: Call,
     where: PerItem,
     values: list,
     children: dict[int, list[Call]],
@@ -215,6 +216,8 @@ def _common_silences(
     if where.loop is None:
         return False
     loop = where.loop
+    if _returns_from_loop(code, call, loop):
+        return True  # `for c in checks: if c.key == key: return flips(c)`: once, not per item
     if _over_tables(values, loop.targets, k):
         return True  # `for model in models: session.execute(delete(model))`: one per table
     written = written_in(code, loop)
@@ -227,6 +230,19 @@ def _common_silences(
     if any(c.name in k["sleep-calls"] for c in inside):
         return True  # polling
     return _batch_turns(project, rel, inside, written, children)
+
+
+def _returns_from_loop(code: CodeFacts, call: Call, loop) -> bool:
+    """The call is part of a `return` in the loop's own function: the turn that makes it is
+    the last one, so it runs once per call of the function, however many items there are."""
+    if loop.kind == "comprehension" or call.function != loop.function:
+        return False
+    c: Call | None = call
+    while c is not None:
+        if c.returned:
+            return True
+        c = code.calls[c.parent] if c.parent is not None else None
+    return False
 
 
 def _paging_names(values: list, k: dict) -> set[str]:
