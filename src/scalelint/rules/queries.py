@@ -532,6 +532,7 @@ def _lazy_relations(
     if code.language != "python" or not code.reads:
         return
     relations = project.queries.django_relations
+    seen: set[tuple] = set()  # (function, queryset variable, relation) already reported
     for loop in code.loops:
         if len(loop.targets) != 1:
             continue
@@ -550,6 +551,8 @@ def _lazy_relations(
             if r is None or _covered(r, read.path, selected, prefetched, all_fks):
                 continue
             reported.add(r.attr)
+            if _read_before(seen, loop, r.attr):
+                continue
             shown = ".".join(read.path[:3] if r.many else read.path[:2])
             writes = r.many and len(read.path) > 2 and read.path[2] in RELATION_WRITES
             if writes:
@@ -575,6 +578,20 @@ def _lazy_relations(
                 fix=fix,
                 confidence="medium",
             )
+
+
+def _read_before(seen: set[tuple], loop, attr: str) -> bool:
+    """A second loop over the same queryset variable walks the rows the first one loaded —
+    a queryset keeps its rows once iterated, and each row keeps the relation it fetched — and
+    the one `select_related` that fixes the first loop fixes both: report the first only."""
+    it = loop.iterable
+    if not (isinstance(it, Ref) and len(it.path) == 1):
+        return False  # `for o in Order.objects.filter(…)`: a new queryset each time
+    key = (loop.function, it.path[0], attr)
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def _queryset(project: Project, rel: str, code: CodeFacts, loop):
