@@ -61,7 +61,7 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         queries = project.queries
         children = _nested_calls(code)
         for q in queries.queries_in(rel):
-            where = per_item(code, q.call, k)
+            where = per_item(code, q.call, k, project, rel)
             if where is None or q.batch or _right_loop(project, rel, q, where, children):
                 continue
             if q.sql_verb is not None and q.sql_verb not in k["batchable-sql"]:
@@ -70,7 +70,7 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         for call in code.calls:
             if call is None or queries.query_at(rel, call.id) is not None:
                 continue
-            where = per_item(code, call, k)
+            where = per_item(code, call, k, project, rel)
             if where is None:
                 continue
             found = _query_behind(project, rel, call, where)
@@ -474,7 +474,7 @@ def _query_behind(project: Project, rel: str, call: Call, where: PerItem):
         if _memoized_on_the_way(project, target, reach, k):
             continue  # @cache.memoize() get_config(key): served from the cache, not the database
         inner = project.code(reach.rel)
-        if per_item(inner, q.call, k) is not None:
+        if per_item(inner, q.call, k, project, reach.rel) is not None:
             continue
         values = _query_values(inner, q.chain, _nested_calls(inner))
         if _batched_filter(inner, q.chain, values, k):
