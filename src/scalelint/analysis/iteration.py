@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from scalelint.analysis.project import Project
 
 ITERATING_LOOPS = ("for_of", "for_in", "for_await", "comprehension")
+LOCAL_SPECIFIERS = (".", "/", "@/", "~/", "#")  # relative or path-alias imports: the project
 SHRINKING = frozenset({"filter", "slice", "map", "sort", "toSorted", "reverse", "toReversed"})
 
 
@@ -49,9 +50,17 @@ class PerItem:
         )
 
 
-def per_item(code: CodeFacts, call: Call, knowledge: dict) -> PerItem | None:
+def per_item(
+    code: CodeFacts,
+    call: Call,
+    knowledge: dict,
+    project: Project | None = None,
+    rel: str | None = None,
+) -> PerItem | None:
     """The innermost loop or per-item callback `call` repeats in, within its function and
-    the callbacks around it; None when it runs once per call of its declared function."""
+    the callbacks around it; None when it runs once per call of its declared function.
+    With the project, `Effect.flatMap(…)` — a function of an imported package, not a method
+    of a list — is not taken for a per-item callback."""
     per_item_names = set(knowledge["per-item-callbacks"])
     deferring = set(knowledge["deferring-calls"])
     loop_id, fid = call.loop, call.function
@@ -65,7 +74,12 @@ def per_item(code: CodeFacts, call: Call, knowledge: dict) -> PerItem | None:
         if fn.call is None:
             return None
         runner = code.calls[fn.call]
-        if runner.name in per_item_names and fn.arg_index == 0 and _method_call(code, runner):
+        if (
+            runner.name in per_item_names
+            and fn.arg_index == 0
+            and _method_call(code, runner)
+            and not _package_function(code, runner, project, rel)
+        ):
             return PerItem(None, runner, _receiver_text(runner))
         if runner.name in deferring:
             return None
@@ -78,6 +92,23 @@ def _method_call(code: CodeFacts, call: Call) -> bool:
     if call.path is None:
         return True  # `[a, b].map(…)`, `(await x).map(…)`
     return len(call.path) >= 2 or (code.language == "python" and call.path[0] in ("map", "filter"))
+
+
+def _package_function(
+    code: CodeFacts, call: Call, project: Project | None, rel: str | None
+) -> bool:
+    """`Effect.flatMap(f)`, `Option.map(f)`: called on a module imported from a package, the
+    name is that package's function, not a list's method. What it runs `f` over — one value
+    an effect produced, an option, a stream — is not the receiver, so it is not a collection
+    of items (a list the project itself exports, `ROLES.map(f)`, still is)."""
+    if project is None or rel is None or call.receiver is not None or call.binding is None:
+        return False
+    if not call.path or len(call.path) != 2:
+        return False
+    b = code.bindings[call.binding]
+    if b.kind != "import" or b.source is None or b.source.startswith(LOCAL_SPECIFIERS):
+        return False
+    return project.import_file(rel, b) is None
 
 
 def _receiver_text(call: Call) -> str:

@@ -142,6 +142,7 @@ class QueryIndex:
         self._building_relations = False
         self.instance_calls = {a: set(v) for a, v in k["query-instance-calls"].items()}
         self.cached_calls = {a: set(v) for a, v in k["query-prefetched-calls"].items()}
+        self.lazy_calls = {a: set(v) for a, v in k["query-lazy-calls"].items()}
 
     @cached_property
     def django_relations(self) -> DjangoRelations:
@@ -234,6 +235,8 @@ class QueryIndex:
         if at is None:
             if not (spec.get("lazy") and evaluated):
                 return None
+            if r.instance and not self._row_method_queries(r, names[0]):
+                return None  # `check.tags_list()`: the row's own method hands back a list
             if r.related and not set(names) - self.cached_calls.get(r.api, set()):
                 return None  # order.lines.all(): the prefetch may have loaded it
             at, how = len(chain) - 1, "iterated"
@@ -263,6 +266,24 @@ class QueryIndex:
             chain=tuple(c.id for c in chain),
             evaluated=how,
             related=r.related,
+        )
+
+    def _row_method_queries(self, r: Receiver, name: str) -> bool:
+        """Iterating what a row's method returns runs a query when the method is the
+        project's and returns a queryset (`return self.lines.filter(…)`), or when it comes
+        from a package the model derives from (django-mptt's `get_descendants()`); the
+        project's `tags_list()` splitting a text field does not."""
+        if self._building_relations:
+            return False
+        found = self.django_relations.method(r.model, name)
+        if found is None:
+            return True
+        frel, fid = found
+        code = self.project.code(frel)
+        lazy = self.lazy_calls.get(r.api, set())
+        return code is not None and any(
+            isinstance(v, CallResult) and code.calls[v.call].name in lazy
+            for v in code.returned_values(fid)
         )
 
     def _by_name(self, head: Call, first: str) -> list[Receiver]:

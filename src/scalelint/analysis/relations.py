@@ -29,6 +29,7 @@ class Relation:
 class DjangoRelations:
     def __init__(self, project: Project) -> None:
         self.by_model: dict[str, dict[str, Relation]] = {}
+        self.methods: dict[str, dict[str, tuple[str, int]]] = {}  # model → name → (file, fn)
         fields = project.knowledge["django-relation-fields"]
         bases: dict[str, list[str]] = {}
         for rel, code in project.code_files():
@@ -38,6 +39,11 @@ class DjangoRelations:
                 if cls.function is not None or not self._is_model(project, rel, cls.name):
                     continue
                 bases[cls.name] = [b.path[-1] for b in cls.bases if isinstance(b, Ref)]
+                self.methods[cls.name] = {
+                    f.name: (rel, f.id)
+                    for f in code.functions
+                    if f.class_name == cls.name and f.parent is None and f.name
+                }
                 own = self.by_model.setdefault(cls.name, {})
                 for name, value in cls.fields:
                     if not isinstance(value, CallResult):
@@ -76,11 +82,19 @@ class DjangoRelations:
             return
         seen.add(model)
         own = self.by_model.setdefault(model, {})
+        methods = self.methods.setdefault(model, {})
         for base in bases.get(model, ()):
             if base in self.by_model and base != model:
                 self._inherit(base, bases, seen)
                 for attr, r in self.by_model[base].items():
                     own.setdefault(attr, Relation(model, attr, r.many, r.target, r.declared))
+                for name, where in self.methods.get(base, {}).items():
+                    methods.setdefault(name, where)
+
+    def method(self, model: str | None, name: str) -> tuple[str, int] | None:
+        """Where the project defines `name` on `model` (or on a model it derives from); None
+        when the method comes from Django or a package (`get_descendants`, django-mptt)."""
+        return self.methods.get(model, {}).get(name) if model is not None else None
 
     def get(self, model: str | None, attr: str) -> Relation | None:
         if model is None:

@@ -61,7 +61,7 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         queries = project.queries
         children = _nested_calls(code)
         for q in queries.queries_in(rel):
-            where = per_item(code, q.call, k)
+            where = per_item(code, q.call, k, project, rel)
             if where is None or q.batch or _right_loop(project, rel, q, where, children):
                 continue
             if q.sql_verb is not None and q.sql_verb not in k["batchable-sql"]:
@@ -70,7 +70,7 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
         for call in code.calls:
             if call is None or queries.query_at(rel, call.id) is not None:
                 continue
-            where = per_item(code, call, k)
+            where = per_item(code, call, k, project, rel)
             if where is None:
                 continue
             found = _query_behind(project, rel, call, where)
@@ -163,7 +163,7 @@ def _right_loop(
     k = project.knowledge
     code = project.code(rel)
     values = _query_values(code, q.chain, children)
-    if _common_silences(project, rel, where, values, children):
+    if _common_silences(project, rel, q.call, where, values, children):
         return True
     if _batched_filter(code, q.chain, values, k):
         return True
@@ -194,12 +194,13 @@ def _right_loop_for_call(
     project: Project, rel: str, call: Call, where: PerItem, children: dict[int, list[Call]]
 ) -> bool:
     values = _query_values(project.code(rel), (call.id,), children)
-    return _common_silences(project, rel, where, values, children)
+    return _common_silences(project, rel, call, where, values, children)
 
 
 def _common_silences(
     project: Project,
     rel: str,
+    call: Call,
     where: PerItem,
     values: list,
     children: dict[int, list[Call]],
@@ -215,6 +216,8 @@ def _common_silences(
     if where.loop is None:
         return False
     loop = where.loop
+    if _returns_from_loop(code, call, loop):
+        return True  # `for c in checks: if c.key == key: return flips(c)`: once, not per item
     if _over_tables(values, loop.targets, k):
         return True  # `for model in models: session.execute(delete(model))`: one per table
     written = written_in(code, loop)
@@ -227,6 +230,19 @@ def _common_silences(
     if any(c.name in k["sleep-calls"] for c in inside):
         return True  # polling
     return _batch_turns(project, rel, inside, written, children)
+
+
+def _returns_from_loop(code: CodeFacts, call: Call, loop) -> bool:
+    """The call is part of a `return` in the loop's own function: the turn that makes it is
+    the last one, so it runs once per call of the function, however many items there are."""
+    if loop.kind == "comprehension" or call.function != loop.function:
+        return False
+    c: Call | None = call
+    while c is not None:
+        if c.returned:
+            return True
+        c = code.calls[c.parent] if c.parent is not None else None
+    return False
 
 
 def _paging_names(values: list, k: dict) -> set[str]:
@@ -458,7 +474,7 @@ def _query_behind(project: Project, rel: str, call: Call, where: PerItem):
         if _memoized_on_the_way(project, target, reach, k):
             continue  # @cache.memoize() get_config(key): served from the cache, not the database
         inner = project.code(reach.rel)
-        if per_item(inner, q.call, k) is not None:
+        if per_item(inner, q.call, k, project, reach.rel) is not None:
             continue
         values = _query_values(inner, q.chain, _nested_calls(inner))
         if _batched_filter(inner, q.chain, values, k):
@@ -516,6 +532,7 @@ def _lazy_relations(
     if code.language != "python" or not code.reads:
         return
     relations = project.queries.django_relations
+    seen: set[tuple] = set()  # (function, queryset variable, relation) already reported
     for loop in code.loops:
         if len(loop.targets) != 1:
             continue
@@ -534,6 +551,8 @@ def _lazy_relations(
             if r is None or _covered(r, read.path, selected, prefetched, all_fks):
                 continue
             reported.add(r.attr)
+            if _read_before(seen, loop, r.attr):
+                continue
             shown = ".".join(read.path[:3] if r.many else read.path[:2])
             writes = r.many and len(read.path) > 2 and read.path[2] in RELATION_WRITES
             if writes:
@@ -559,6 +578,20 @@ def _lazy_relations(
                 fix=fix,
                 confidence="medium",
             )
+
+
+def _read_before(seen: set[tuple], loop, attr: str) -> bool:
+    """A second loop over the same queryset variable walks the rows the first one loaded —
+    a queryset keeps its rows once iterated, and each row keeps the relation it fetched — and
+    the one `select_related` that fixes the first loop fixes both: report the first only."""
+    it = loop.iterable
+    if not (isinstance(it, Ref) and len(it.path) == 1):
+        return False  # `for o in Order.objects.filter(…)`: a new queryset each time
+    key = (loop.function, it.path[0], attr)
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def _queryset(project: Project, rel: str, code: CodeFacts, loop):
