@@ -90,6 +90,7 @@ class ProjectContext:
     prisma_schemas: list[tuple[str, PrismaFacts]] = field(default_factory=list)
     migration_urls: list[tuple[str, int, str, tuple]] = field(default_factory=list)
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)  # package dir → deps
+    package_names: dict[str, str] = field(default_factory=dict)  # package dir → its name
     _runtime_deps: dict[str, dict[str, str]] = field(default_factory=dict)  # without dev/peer deps
     _request_spec: pathspec.GitIgnoreSpec | None = None
     pooler_dirs: set[str] = field(default_factory=set)
@@ -228,13 +229,41 @@ class ProjectContext:
             and posixpath.dirname(d.rel) not in self.pooler_dirs
         ]
 
-    def resolve_urls(self, sources) -> list[ResolvedUrl]:
-        """Each URL a list of UrlSources may hold: every deployed definition of an env var,
-        or a literal written in code."""
+    def definitions_near(self, name: str, rel: str) -> list[EnvDefinition]:
+        """The deployed definitions of `name` that the code or config at `rel` runs with.
+
+        An env file speaks for its own package and the packages below its folder (a monorepo
+        root's `.env`), never for a sibling app: in a repository of separate examples or apps,
+        one app's `.env.example` says nothing about another's schema. A shared package with no
+        env file of its own (a `packages/db` schema) runs with the env of the apps that depend
+        on it."""
+        defs = self.deployed_definitions(name)
+        pkg = self.package_of(rel)
+        own = [d for d in defs if _env_reaches(self.package_of(d.rel), d.rel, pkg)]
+        if own:
+            return own
+        users = self.dependents(pkg)
+        return [d for d in defs if self.package_of(d.rel) in users]
+
+    def dependents(self, pkg: str) -> set[str]:
+        """Package folders that list the package at `pkg` among their dependencies."""
+        name = self.package_names.get(pkg)
+        if not name:
+            return set()
+        return {d for d, deps in self._deps.items() if d != pkg and name in deps}
+
+    def resolve_urls(self, sources, near: str | None = None) -> list[ResolvedUrl]:
+        """Each URL a list of UrlSources may hold: every deployed definition of an env var (only
+        those that reach the file at `near`, when given), or a literal written in code."""
         out: list[ResolvedUrl] = []
         for source in sources:
             if source.env:
-                for d in self.deployed_definitions(source.env):
+                defs = (
+                    self.definitions_near(source.env, near)
+                    if near is not None
+                    else self.deployed_definitions(source.env)
+                )
+                for d in defs:
                     url = d.url()
                     if url is not None:
                         out.append(ResolvedUrl(url, self.classify(url), source.env, d))
@@ -254,6 +283,8 @@ def build_context(
         if f.kind in ("package_json", "pyproject", "requirements") and f.manifest is not None:
             d = posixpath.dirname(rel)
             package_dirs.add(d)
+            if f.manifest.name:
+                ctx.package_names.setdefault(d, f.manifest.name)
             deps = ctx._deps.setdefault(d, {})
             runtime = ctx._runtime_deps.setdefault(d, {})
             for k, v in f.manifest.dependencies.items():
@@ -323,6 +354,15 @@ def _detect_platforms(
         if chosen is None:
             chosen = next((weak[d] for d in chain if d in weak), Platform("unknown", ""))
         ctx.packages[pkg] = chosen
+
+
+def _env_reaches(env_pkg: str, env_rel: str, pkg: str) -> bool:
+    """An env file in package `env_pkg` reaches code of package `pkg`: the same package, or a
+    folder above it."""
+    if env_pkg == pkg:
+        return True
+    d = posixpath.dirname(env_rel)
+    return not d or pkg == d or pkg.startswith(d + "/")
 
 
 HOSTING_SUBDIRS = ("docker", ".docker", "deploy", "deployment", ".deploy")
