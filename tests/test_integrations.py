@@ -51,6 +51,8 @@ def hook() -> dict:
         "prisma/schema.prisma",
         "prisma/schema/user.prisma",
         "fly.toml",
+        "fly.pgbouncer.toml",
+        "deploy/fly-staging.toml",
         "pgbouncer.ini",
         "package.json",
         "tsconfig.json",

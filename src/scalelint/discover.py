@@ -85,6 +85,8 @@ def file_kind(name: str) -> str | None:
         return _KIND_BY_NAME[name]
     if name == ".env" or name.startswith(".env.") or (name.endswith(".env") and len(name) > 4):
         return "dotenv"
+    if name.startswith(("fly.", "fly-")) and name.endswith(".toml"):
+        return "fly_toml"  # `fly deploy --config fly.pgbouncer.toml`: one file per Fly app
     if name.startswith("tsconfig") and name.endswith(".json"):
         return "tsconfig"
     if name.startswith("requirements") and name.endswith(".txt"):

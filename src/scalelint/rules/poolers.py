@@ -46,20 +46,27 @@ def _sibling_ini(project: Project, rel: str) -> FileFacts | None:
 @rule("SL601")
 def pooler_session_mode(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """The pooler runs in session mode (or leaves PgBouncer's session default)."""
+    all_mode_vars = {v for e in project.knowledge["pooler-images"] for v in e["mode-vars"]}
     for f, entry in _pooler_apps(project):
-        if entry is None or not entry["mode-vars"]:
-            continue
-        mode = next((v for v in f.env if v.name in entry["mode-vars"]), None)
-        if mode is not None:
-            if mode.value.strip().lower() == "session":
+        if entry is None:
+            # an image we have no table for: only an explicit `session` under a name every
+            # PgBouncer image uses says anything; an unset mode is the image's own business
+            mode = next((v for v in f.env if v.name in all_mode_vars), None)
+            if mode is not None and mode.value.strip().lower() == "session":
                 yield report(
                     meta,
                     f.rel,
                     mode.span,
-                    f'`{mode.name} = "session"`: the pooler gives each client its own Postgres '
-                    f"connection for as long as it stays connected, so serverless clients get no "
-                    f"multiplexing and the database still runs out of connections.",
+                    _session_words(mode.name),
+                    confidence="medium",
                 )
+            continue
+        if not entry["mode-vars"]:
+            continue
+        mode = next((v for v in f.env if v.name in entry["mode-vars"]), None)
+        if mode is not None:
+            if mode.value.strip().lower() == "session":
+                yield report(meta, f.rel, mode.span, _session_words(mode.name))
             continue
         if _sibling_ini(project, f.rel) is not None:
             continue  # the pgbouncer.ini beside it decides
@@ -93,6 +100,14 @@ def pooler_session_mode(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                 "`pool_mode` is not set, and PgBouncer's default is `session`: one Postgres connection "
                 "per client, no multiplexing.",
             )
+
+
+def _session_words(name: str) -> str:
+    return (
+        f'`{name} = "session"`: the pooler gives each client its own Postgres connection for as '
+        f"long as it stays connected, so serverless clients get no multiplexing and the database "
+        f"still runs out of connections."
+    )
 
 
 @rule("SL602")
