@@ -237,13 +237,18 @@ def migrations_use_pooled_url(project: Project, meta: RuleMeta) -> Iterator[Find
         for r in ctx.resolve_urls([source], near=rel):
             if r.cls.kind not in POOLED:
                 continue
+            failure = (
+                "Prisma Migrate cannot run through Accelerate: it needs a direct database URL"
+                if r.cls.kind == "accelerate"
+                else '`prisma migrate` through a transaction pooler fails with `prepared statement "s0" '
+                "already exists` or hangs"
+            )
             yield report(
                 meta,
                 rel,
                 schema.url.span,
                 f"Prisma Migrate connects through the datasource `url`, {r.where}: {_endpoint(r)}. "
-                f"The schema has no `directUrl`, and `prisma migrate` through a transaction pooler "
-                f'fails with `prepared statement "s0" already exists` or hangs.',
+                f"The schema has no `directUrl`, and {failure}.",
             )
     for rel, line, label, sources in ctx.migration_urls:
         for r in ctx.resolve_urls(sources, near=rel):
