@@ -40,6 +40,8 @@ def hook() -> dict:
         ".env",
         ".env.local",
         "apps/web/.env.production",
+        "apps/api/.env-template",
+        ".env_example",
         "docker/prod.env",
         "lib/db.mts",
         "lib/db.cts",
