@@ -78,6 +78,24 @@ K = knowledge_tables()
         ("postgres://u:p@my-db.internal:5432/app", "local", ""),
         ("postgres://u:p@${DB_HOST}:5432/app", "unknown", ""),
         ("postgres://USER:PASSWORD@HOST:5432/DB", "unknown", ""),
+        # templates: the provider's pattern around the placeholder still decides
+        (
+            "postgresql://postgres:[PW]@db.[YOUR-PROJECT-REF].supabase.co:5432/postgres",
+            "direct",
+            "Supabase",
+        ),
+        (
+            "postgres://postgres.[REF]:[PW]@aws-0-[REGION].pooler.supabase.com:6543/postgres",
+            "transaction-pooler",
+            "Supabase Supavisor",
+        ),
+        (
+            "postgresql://u:p@ep-your-endpoint-pooler.us-east-2.aws.neon.tech/neondb",
+            "transaction-pooler",
+            "Neon",
+        ),
+        ("postgres://[user]:[password]@[neon_hostname]/[dbname]", "unknown", ""),
+        ("postgres://u:p@your-db-host:6432/app", "unknown", ""),
         ("mysql://u:p@aws.connect.psdb.cloud/app", "unknown", ""),
         (
             "host=db.abcdefghij.supabase.co port=5432 dbname=postgres user=postgres password=x",
@@ -226,3 +244,16 @@ def test_module_resolution_ts_paths_extends_workspaces_and_python():
 )
 def test_rule_selection_most_specific_wins(rule, default_on, select, ignore, expected):
     assert selected(rule, default_on, select, ignore) is expected
+
+
+def test_migrations_through_accelerate_say_why_they_fail():
+    """Accelerate is not a transaction pooler: Migrate fails because it needs a direct URL."""
+    from pathlib import Path
+
+    from scalelint.engine import RunOptions, run_check
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "SL104" / "accelerate-url"
+    run = run_check(RunOptions(paths=[fixture], no_cache=True, jobs=1, select=["SL104"]))
+    (finding,) = run.result.findings
+    assert "cannot run through Accelerate" in finding.message
+    assert "prepared statement" not in finding.message

@@ -90,9 +90,11 @@ class ProjectContext:
     prisma_schemas: list[tuple[str, PrismaFacts]] = field(default_factory=list)
     migration_urls: list[tuple[str, int, str, tuple]] = field(default_factory=list)
     _deps: dict[str, dict[str, str]] = field(default_factory=dict)  # package dir → deps
+    package_names: dict[str, str] = field(default_factory=dict)  # package dir → its name
     _runtime_deps: dict[str, dict[str, str]] = field(default_factory=dict)  # without dev/peer deps
     _request_spec: pathspec.GitIgnoreSpec | None = None
-    pooler_dirs: set[str] = field(default_factory=set)
+    pooler_dirs: set[str] = field(default_factory=set)  # folders that are a pooler app's
+    pooler_files: set[str] = field(default_factory=set)  # hosting files of pooler apps
     _file_platform: dict[str, Platform] = field(default_factory=dict)
     _dep_cache: dict[str, dict[str, str]] = field(default_factory=dict)
     _request_path: dict[str, bool] = field(default_factory=dict)
@@ -224,17 +226,49 @@ class ProjectContext:
         return [
             d
             for d in self.definitions(name)
-            if posixpath.basename(d.rel) not in skip
-            and posixpath.dirname(d.rel) not in self.pooler_dirs
+            if posixpath.basename(d.rel) not in skip and not self.of_pooler_app(d.rel)
         ]
 
-    def resolve_urls(self, sources) -> list[ResolvedUrl]:
-        """Each URL a list of UrlSources may hold: every deployed definition of an env var,
-        or a literal written in code."""
+    def of_pooler_app(self, rel: str) -> bool:
+        """`rel` configures a connection pooler's own app (its upstream URL, its machines), not
+        the app that connects through it."""
+        return rel in self.pooler_files or posixpath.dirname(rel) in self.pooler_dirs
+
+    def definitions_near(self, name: str, rel: str) -> list[EnvDefinition]:
+        """The deployed definitions of `name` that the code or config at `rel` runs with.
+
+        An env file speaks for its own package and the packages below its folder (a monorepo
+        root's `.env`), never for a sibling app: in a repository of separate examples or apps,
+        one app's `.env.example` says nothing about another's schema. A shared package with no
+        env file of its own (a `packages/db` schema) runs with the env of the apps that depend
+        on it."""
+        defs = self.deployed_definitions(name)
+        pkg = self.package_of(rel)
+        own = [d for d in defs if _env_reaches(self.package_of(d.rel), d.rel, pkg)]
+        if own:
+            return own
+        users = self.dependents(pkg)
+        return [d for d in defs if self.package_of(d.rel) in users]
+
+    def dependents(self, pkg: str) -> set[str]:
+        """Package folders that list the package at `pkg` among their dependencies."""
+        name = self.package_names.get(pkg)
+        if not name:
+            return set()
+        return {d for d, deps in self._deps.items() if d != pkg and name in deps}
+
+    def resolve_urls(self, sources, near: str | None = None) -> list[ResolvedUrl]:
+        """Each URL a list of UrlSources may hold: every deployed definition of an env var (only
+        those that reach the file at `near`, when given), or a literal written in code."""
         out: list[ResolvedUrl] = []
         for source in sources:
             if source.env:
-                for d in self.deployed_definitions(source.env):
+                defs = (
+                    self.definitions_near(source.env, near)
+                    if near is not None
+                    else self.deployed_definitions(source.env)
+                )
+                for d in defs:
                     url = d.url()
                     if url is not None:
                         out.append(ResolvedUrl(url, self.classify(url), source.env, d))
@@ -254,6 +288,8 @@ def build_context(
         if f.kind in ("package_json", "pyproject", "requirements") and f.manifest is not None:
             d = posixpath.dirname(rel)
             package_dirs.add(d)
+            if f.manifest.name:
+                ctx.package_names.setdefault(d, f.manifest.name)
             deps = ctx._deps.setdefault(d, {})
             runtime = ctx._runtime_deps.setdefault(d, {})
             for k, v in f.manifest.dependencies.items():
@@ -281,14 +317,17 @@ def _detect_platforms(
     the packages above it; then weak ones (dependencies) the same way."""
     strong: dict[str, list[tuple[int, Platform]]] = {}
     weak: dict[str, Platform] = {}
-    pooler_dirs = ctx.pooler_dirs = {
-        posixpath.dirname(rel) for rel, f in files.items() if is_pooler_app(ctx, rel, f)
+    ctx.pooler_files = {rel for rel, f in files.items() if is_pooler_app(ctx, rel, f)}
+    ctx.pooler_dirs = {
+        posixpath.dirname(rel)
+        for rel in ctx.pooler_files
+        if posixpath.basename(rel) in FOLDER_CLAIMING_NAMES
     }
     for rel, f in files.items():
         pkg = ctx.package_of(rel)
         host = f.host
         if host is not None and host.platform in _STRONG_HOSTS and _hosts_package(rel, pkg):
-            if f.kind in ("fly_toml", "dockerfile") and posixpath.dirname(rel) in pooler_dirs:
+            if f.kind in ("fly_toml", "dockerfile") and ctx.of_pooler_app(rel):
                 continue
             strong.setdefault(pkg, []).append(
                 (_STRONG_HOSTS[host.platform], Platform(host.platform, host.evidence))
@@ -323,6 +362,15 @@ def _detect_platforms(
         if chosen is None:
             chosen = next((weak[d] for d in chain if d in weak), Platform("unknown", ""))
         ctx.packages[pkg] = chosen
+
+
+def _env_reaches(env_pkg: str, env_rel: str, pkg: str) -> bool:
+    """An env file in package `env_pkg` reaches code of package `pkg`: the same package, or a
+    folder above it."""
+    if env_pkg == pkg:
+        return True
+    d = posixpath.dirname(env_rel)
+    return not d or pkg == d or pkg.startswith(d + "/")
 
 
 HOSTING_SUBDIRS = ("docker", ".docker", "deploy", "deployment", ".deploy")
@@ -385,23 +433,40 @@ def _listening_server(code: CodeFacts, frameworks: list[str]) -> str:
     return ""
 
 
+# Hosting files whose plain name makes their folder the app's own (`pgbouncer/fly.toml`); a
+# named config (`fly.pgbouncer.toml`, `Dockerfile.pgbouncer`) beside another app's speaks only
+# for itself.
+FOLDER_CLAIMING_NAMES = ("fly.toml", "Dockerfile")
+
+
 def is_pooler_app(ctx: ProjectContext, rel: str, f: FileFacts) -> bool:
-    """A fly.toml or Dockerfile whose image is a connection pooler, or a folder with pgbouncer.ini."""
+    """A fly.toml or Dockerfile whose image is a connection pooler (or whose Dockerfile starts
+    the pooler's binary), or a folder with pgbouncer.ini."""
     images = ctx.knowledge["pooler-images"]
     candidates: list[str] = []
+    hosts = [f.host] if f.host is not None else []
     if f.fly is not None and f.fly.image:
         candidates.append(f.fly.image)
-    if f.host is not None:
-        candidates.extend(f.host.images)
     if f.fly is not None:
         here = posixpath.dirname(rel)
         dockerfile = posixpath.normpath(posixpath.join(here, f.fly.dockerfile or "Dockerfile"))
         other = ctx.files.get(dockerfile)
         if other is not None and other.host is not None:
-            candidates.extend(other.host.images)
+            hosts.append(other.host)
         if posixpath.join(here, "pgbouncer.ini").lstrip("/") in ctx.files:
             return True
+    for host in hosts:
+        candidates.extend(host.images)
+        if starts_pooler(host.entry, ctx.knowledge["pooler-commands"]):
+            return True
     return any(pooler_image(c, images) for c in candidates)
+
+
+def starts_pooler(command: str, binaries: list[str]) -> bool:
+    """A Dockerfile command whose program is the pooler itself: `CMD ["/usr/bin/pgbouncer", …]`.
+    An app that also starts a PgBouncer (`sh -c "pgbouncer -d … && node server.js"`) is not one."""
+    words = [w for w in re.split(r"[\s\[\]\"',]+", command) if w]
+    return bool(words) and posixpath.basename(words[0]) in binaries
 
 
 def pooler_image(image: str, images: list[dict]) -> dict | None:

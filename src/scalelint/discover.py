@@ -76,6 +76,9 @@ _KIND_BY_SUFFIX = {
     ".prisma": "prisma",
 }
 
+# `.env-<word>` names that are env files too; other `.env-*` files are tools' own configs.
+ENV_TEMPLATE_WORDS = ("example", "sample", "template", "dist", "default", "defaults")
+
 CODE_KINDS = frozenset({"python", "typescript", "tsx", "javascript"})
 
 
@@ -85,6 +88,10 @@ def file_kind(name: str) -> str | None:
         return _KIND_BY_NAME[name]
     if name == ".env" or name.startswith(".env.") or (name.endswith(".env") and len(name) > 4):
         return "dotenv"
+    if name[:5] in (".env-", ".env_") and name[5:] in ENV_TEMPLATE_WORDS:
+        return "dotenv"  # `.env-template`, `.env_example` (not `.env-cmdrc`, env-cmd's JSON)
+    if name.startswith(("fly.", "fly-")) and name.endswith(".toml"):
+        return "fly_toml"  # `fly deploy --config fly.pgbouncer.toml`: one file per Fly app
     if name.startswith("tsconfig") and name.endswith(".json"):
         return "tsconfig"
     if name.startswith("requirements") and name.endswith(".txt"):

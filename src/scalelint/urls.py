@@ -85,9 +85,12 @@ def parse_db_url(text: str) -> DbUrl | None:
 
 
 def _split_host_port(host_part: str) -> tuple[str, int | None]:
-    if host_part.startswith("[") and "]" in host_part:  # IPv6 literal
+    if host_part.startswith("[") and ":" in host_part[: host_part.find("]")]:  # IPv6 literal
         host, _, port = host_part[1:].partition("]")
         port = port.lstrip(":")
+    elif host_part.startswith("[") and "]" in host_part:  # `[neon_hostname]:5432`: a placeholder
+        end = host_part.index("]") + 1
+        host, port = host_part[:end], host_part[end:].lstrip(":")
     else:
         host, _, port = host_part.partition(":")
     return host, int(port) if port.isdigit() else None
@@ -120,28 +123,51 @@ def _shouts(host: str) -> bool:
 
 def classify(url: DbUrl, knowledge: dict) -> UrlClass:
     """What `url` points at, by the `url-classes` table: host patterns before ports."""
-    if is_placeholder(url, knowledge):
-        return UrlClass("unknown")
     if url.scheme not in knowledge["postgres-schemes"]:
         return UrlClass("unknown")
+    if is_placeholder(url, knowledge):
+        return _classify_template(url, knowledge)
     if is_local(url.host, knowledge):
         return UrlClass("local")
     for entry in knowledge["url-classes"]:
-        if _matches(entry, url):
-            return UrlClass(
-                entry["class"],
-                entry.get("provider", ""),
-                entry.get("prepared-statements", ""),
-                entry.get("certain", True),
-            )
+        if _matches(entry, url, url.host):
+            return _class_of(entry)
     if url.port in (5432, None) and url.scheme != "prisma":
         # An unknown host on Postgres's own port is most likely the database itself.
         return UrlClass("direct", "", "", certain=False)
     return UrlClass("unknown")
 
 
-def _matches(entry: dict, url: DbUrl) -> bool:
+def _classify_template(url: DbUrl, knowledge: dict) -> UrlClass:
+    """A template copied from a provider's dashboard (`db.[YOUR-PROJECT-REF].supabase.co:5432`,
+    `aws-0-[REGION].pooler.supabase.com:6543`): the placeholder stands for a project ref or a
+    region, and the provider's host pattern around it still says what the filled-in URL will
+    point at. A host that is all placeholder (`[HOST]`, `your-db-host`) says nothing, and
+    neither does a port on its own."""
     host = url.host
+    for pattern in knowledge["placeholder-tokens"]:
+        host = re.sub(pattern, "x0", host)
+    if "." not in host or any(m.lower() in host for m in knowledge["placeholder-markers"]):
+        return UrlClass("unknown")
+    for entry in knowledge["url-classes"]:
+        if _NAMES_HOST & entry.keys() and _matches(entry, url, host):
+            return _class_of(entry)
+    return UrlClass("unknown")
+
+
+_NAMES_HOST = {"host-suffix", "host-contains", "host-regex"}
+
+
+def _class_of(entry: dict) -> UrlClass:
+    return UrlClass(
+        entry["class"],
+        entry.get("provider", ""),
+        entry.get("prepared-statements", ""),
+        entry.get("certain", True),
+    )
+
+
+def _matches(entry: dict, url: DbUrl, host: str) -> bool:
     if "scheme" in entry and url.scheme not in entry["scheme"]:
         return False
     if "host-suffix" in entry and not host.endswith(entry["host-suffix"]):

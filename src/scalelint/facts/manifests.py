@@ -92,6 +92,9 @@ def extract_pyproject(facts: FileFacts, text: str) -> None:
 
 
 def extract_tsconfig(facts: FileFacts, text: str) -> None:
+    if not text.strip():
+        facts.tsconfig = TsConfig()  # TypeScript reads an empty tsconfig.json as `{}`
+        return
     doc = parse_jsonc(text).value
     if not isinstance(doc, dict):
         return

@@ -54,26 +54,39 @@ def _runtime_urls(project: Project) -> Iterator[ResolvedUrl]:
         yield from ctx.resolve_urls([UrlSource(env=name)])
 
 
-def _prisma_runtime_vars(project: Project) -> dict[str, str]:
-    """Variables Prisma (≤6) connects through at run time, with the file that says so: the
+def _prisma_runtime_vars(project: Project) -> list[tuple[str, str]]:
+    """Variables Prisma (≤6) connects through at run time, each with the file that says so: the
     schema's `url`, and `datasourceUrl` of clients built in request-path code (a script's client
-    on `DIRECT_URL` is not the app's). Migration-only names never count."""
+    on `DIRECT_URL` is not the app's). Every schema counts: in a monorepo each app's schema
+    reads its own env files. Migration-only names never count."""
     ctx = project.context
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], None] = {}
     for rel, schema in ctx.prisma_schemas:
         major = ctx.prisma_major(rel)
         if major is not None and major >= 7:
             continue
         if schema.url is not None and schema.url.kind == "env":
-            out.setdefault(schema.url.value, rel)
+            out[(schema.url.value, rel)] = None
     for c in ctx.constructions:
         if c.id == "prisma.PrismaClient" and ctx.is_request_path(c.rel):
             for s in c.url:
                 if s.env:
-                    out.setdefault(s.env, c.rel)
-    return {
-        n: r for n, r in out.items() if (role := ctx.role_of(n)) is None or role.role == "runtime"
-    }
+                    out[(s.env, c.rel)] = None
+    return [
+        (n, r) for n, r in sorted(out) if (role := ctx.role_of(n)) is None or role.role == "runtime"
+    ]
+
+
+def _prisma_runtime_urls(project: Project) -> Iterator[tuple[str, str, ResolvedUrl]]:
+    """Each definition Prisma's runtime variables resolve to from the file that reads them,
+    once per definition (two schemas of one app share its `.env`)."""
+    seen: set[tuple[str, int]] = set()
+    for name, origin in _prisma_runtime_vars(project):
+        for r in project.context.resolve_urls([UrlSource(env=name)], near=origin):
+            key = (r.definition.rel, r.definition.var.span.line)
+            if key not in seen:
+                seen.add(key)
+                yield name, origin, r
 
 
 def _upstream_of_pooler(project: Project, rel: str) -> bool:
@@ -152,58 +165,56 @@ def _limit_words(meta: RuleMeta, r: ResolvedUrl) -> str:
 @rule("SL102")
 def prisma_pooler_without_pgbouncer_flag(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """Prisma ≤6 through a transaction pooler that cannot hold prepared statements."""
-    ctx = project.context
-    for name, origin in sorted(_prisma_runtime_vars(project).items()):
-        for r in ctx.resolve_urls([UrlSource(env=name)]):
-            if r.cls.kind != "transaction-pooler" or r.cls.prepared_statements == "supported":
-                continue
-            if (r.url.param("pgbouncer") or "").lower() == "true":
-                continue
-            certain = r.cls.certain and r.cls.prepared_statements == "unsupported"
-            yield report(
-                meta,
-                r.definition.rel,
-                r.definition.var.span,
-                f"`{name}` is {_endpoint(r)} and Prisma (used in {origin}) prepares named statements "
-                f'on it: without `pgbouncer=true` queries fail with `prepared statement "s0" already '
-                f"exists` as soon as two requests share a pooled connection.",
-                confidence=None if certain else "medium",
-            )
+    for name, origin, r in _prisma_runtime_urls(project):
+        if r.cls.kind != "transaction-pooler" or r.cls.prepared_statements == "supported":
+            continue
+        if (r.url.param("pgbouncer") or "").lower() == "true":
+            continue
+        certain = r.cls.certain and r.cls.prepared_statements == "unsupported"
+        yield report(
+            meta,
+            r.definition.rel,
+            r.definition.var.span,
+            f"`{name}` is {_endpoint(r)} and Prisma (used in {origin}) prepares named statements "
+            f'on it: without `pgbouncer=true` queries fail with `prepared statement "s0" already '
+            f"exists` as soon as two requests share a pooled connection.",
+            confidence=None if certain else "medium",
+        )
 
 
 @rule("SL103")
 def prisma_missing_connection_limit(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """Prisma ≤6 on a serverless platform without a per-instance `connection_limit`."""
     ctx = project.context
-    for name in sorted(_prisma_runtime_vars(project)):
-        for r in ctx.resolve_urls([UrlSource(env=name)]):
-            if r.definition is None or not _remote_database(r, ctx.knowledge):
-                continue
-            platform = ctx.platform_for(r.definition.rel)
-            if platform.name not in ("vercel", "lambda"):
-                continue
-            budget = ctx.config.pool_budget.get(platform.name, 5)
-            raw = r.url.param("connection_limit")
-            if raw is None:
-                message = (
-                    f"`{name}` sets no `connection_limit`, so Prisma opens (physical CPUs × 2 + 1) "
-                    f"connections in every function instance on {platform.describe()}, and every "
-                    f"warm instance keeps its own pool."
-                )
-            elif raw.isdigit() and int(raw) > budget:
-                message = (
-                    f"`{name}` sets `connection_limit={raw}`: {raw} connections per instance × 10 warm "
-                    f"instances is {int(raw) * 10} connections, above the per-instance budget of {budget}."
-                )
-            else:
-                continue
-            yield report(
-                meta,
-                r.definition.rel,
-                r.definition.var.span,
-                message,
-                fix=meta.fix.replace("{budget}", str(min(budget, 5))),
+    for name, _, r in _prisma_runtime_urls(project):
+        if r.definition is None or not _remote_database(r, ctx.knowledge):
+            continue
+        platform = ctx.platform_for(r.definition.rel)
+        if platform.name not in ("vercel", "lambda"):
+            continue
+        budget = ctx.config.pool_budget.get(platform.name, 5)
+        raw = r.url.param("connection_limit")
+        if raw is None:
+            message = (
+                f"`{name}` ({r.url.endpoint}) sets no `connection_limit`, so Prisma opens (physical "
+                f"CPUs × 2 + 1) connections in every function instance on {platform.describe()}, "
+                f"and every warm instance keeps its own pool."
             )
+        elif raw.isdigit() and int(raw) > budget:
+            message = (
+                f"`{name}` ({r.url.endpoint}) sets `connection_limit={raw}`: {raw} connections per "
+                f"instance × 10 warm instances is {int(raw) * 10} connections, above the "
+                f"per-instance budget of {budget}."
+            )
+        else:
+            continue
+        yield report(
+            meta,
+            r.definition.rel,
+            r.definition.var.span,
+            message,
+            fix=meta.fix.replace("{budget}", str(min(budget, 5))),
+        )
 
 
 @rule("SL104")
@@ -223,19 +234,24 @@ def migrations_use_pooled_url(project: Project, meta: RuleMeta) -> Iterator[Find
             if schema.url.kind == "env"
             else UrlSource(literal=schema.url.value)
         )
-        for r in ctx.resolve_urls([source]):
+        for r in ctx.resolve_urls([source], near=rel):
             if r.cls.kind not in POOLED:
                 continue
+            failure = (
+                "Prisma Migrate cannot run through Accelerate: it needs a direct database URL"
+                if r.cls.kind == "accelerate"
+                else '`prisma migrate` through a transaction pooler fails with `prepared statement "s0" '
+                "already exists` or hangs"
+            )
             yield report(
                 meta,
                 rel,
                 schema.url.span,
                 f"Prisma Migrate connects through the datasource `url`, {r.where}: {_endpoint(r)}. "
-                f"The schema has no `directUrl`, and `prisma migrate` through a transaction pooler "
-                f'fails with `prepared statement "s0" already exists` or hangs.',
+                f"The schema has no `directUrl`, and {failure}.",
             )
     for rel, line, label, sources in ctx.migration_urls:
-        for r in ctx.resolve_urls(sources):
+        for r in ctx.resolve_urls(sources, near=rel):
             if r.cls.kind not in POOLED:
                 continue
             yield report(
@@ -278,7 +294,7 @@ def prepared_statements_on_transaction_pooler(
         if not spec:
             continue
         code = project.code(c.rel)
-        for r in _unsafe_poolers(ctx.resolve_urls(c.url)):
+        for r in _unsafe_poolers(ctx.resolve_urls(c.url, near=c.rel)):
             if "only-scheme" in spec and r.url.scheme not in spec["only-scheme"]:
                 continue
             if _is_off(option(code, c.call, spec["at"]), spec["disabled-with"]):
@@ -311,7 +327,7 @@ def _named_pg_queries(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             for c in project.constructions_of(rel, Ref(call.path[:1]), call.function):
                 if c.id not in pg_ids:
                     continue
-                for r in _unsafe_poolers(project.context.resolve_urls(c.url)):
+                for r in _unsafe_poolers(project.context.resolve_urls(c.url, near=c.rel)):
                     yield report(
                         meta,
                         rel,

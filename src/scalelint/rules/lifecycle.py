@@ -101,7 +101,7 @@ def _undrained_pool(
             + (f" (or call `attachDatabasePool({name}.$client)`)." if "drizzle" in fact.id else ".")
         )
     else:
-        urls = project.context.resolve_urls(fact.construction.url)
+        urls = project.context.resolve_urls(fact.construction.url, near=fact.rel)
         if urls and all(r.cls.kind == "transaction-pooler" for r in urls):
             return  # parked connections to a transaction pooler cost the database nothing
         advice = project.knowledge["undrainable-pool-advice"]
@@ -163,7 +163,7 @@ def _pooler_absorbs(project: Project, fact: PoolFact, total: int) -> bool:
     """Every URL the pool may use is a transaction pooler known to accept `total` clients
     (Neon's PgBouncer takes 10,000): the database never sees the pool's size."""
     limits = project.knowledge["provider-limits"]
-    urls = project.context.resolve_urls(fact.construction.url)
+    urls = project.context.resolve_urls(fact.construction.url, near=fact.rel)
     return bool(urls) and all(
         r.cls.kind == "transaction-pooler"
         and (limits.get(r.cls.provider) or {}).get("pooler", 0) >= total
@@ -174,7 +174,7 @@ def _pooler_absorbs(project: Project, fact: PoolFact, total: int) -> bool:
 def _limit_words(project: Project, fact: PoolFact) -> str:
     """ "; a Supabase Micro/Nano database allows 60" — from the URL the pool connects to."""
     limits = project.knowledge["provider-limits"]
-    resolved: list[ResolvedUrl] = project.context.resolve_urls(fact.construction.url)
+    resolved: list[ResolvedUrl] = project.context.resolve_urls(fact.construction.url, near=fact.rel)
     for r in resolved:
         entry = limits.get(r.cls.provider)
         if not entry:

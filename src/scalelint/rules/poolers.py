@@ -46,20 +46,27 @@ def _sibling_ini(project: Project, rel: str) -> FileFacts | None:
 @rule("SL601")
 def pooler_session_mode(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """The pooler runs in session mode (or leaves PgBouncer's session default)."""
+    all_mode_vars = {v for e in project.knowledge["pooler-images"] for v in e["mode-vars"]}
     for f, entry in _pooler_apps(project):
-        if entry is None or not entry["mode-vars"]:
-            continue
-        mode = next((v for v in f.env if v.name in entry["mode-vars"]), None)
-        if mode is not None:
-            if mode.value.strip().lower() == "session":
+        if entry is None:
+            # an image we have no table for: only an explicit `session` under a name every
+            # PgBouncer image uses says anything; an unset mode is the image's own business
+            mode = next((v for v in f.env if v.name in all_mode_vars), None)
+            if mode is not None and mode.value.strip().lower() == "session":
                 yield report(
                     meta,
                     f.rel,
                     mode.span,
-                    f'`{mode.name} = "session"`: the pooler gives each client its own Postgres '
-                    f"connection for as long as it stays connected, so serverless clients get no "
-                    f"multiplexing and the database still runs out of connections.",
+                    _session_words(mode.name, f),
+                    confidence="medium",
                 )
+            continue
+        if not entry["mode-vars"]:
+            continue
+        mode = next((v for v in f.env if v.name in entry["mode-vars"]), None)
+        if mode is not None:
+            if mode.value.strip().lower() == "session":
+                yield report(meta, f.rel, mode.span, _session_words(mode.name, f))
             continue
         if _sibling_ini(project, f.rel) is not None:
             continue  # the pgbouncer.ini beside it decides
@@ -68,9 +75,9 @@ def pooler_session_mode(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             meta,
             f.rel,
             Span.whole_line(line),
-            f"The pool mode is not set ({' / '.join(entry['mode-vars'])}), and {entry['image']} "
-            f"then uses PgBouncer's default, session mode: one Postgres connection per client, no "
-            f"multiplexing (unless you set it with `fly secrets`).",
+            f"The pool mode of {_pooler(f)} is not set ({' / '.join(entry['mode-vars'])}), and "
+            f"{entry['image']} then uses PgBouncer's default, session mode: one Postgres connection "
+            f"per client, no multiplexing (unless you set it with `fly secrets`).",
             confidence="medium",
         )
     for f in project.files_of_kind("pgbouncer_ini"):
@@ -95,6 +102,25 @@ def pooler_session_mode(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             )
 
 
+def _session_words(name: str, f: FileFacts) -> str:
+    return (
+        f'`{name} = "session"`: {_pooler(f)} gives each client its own Postgres connection for as '
+        f"long as it stays connected, so serverless clients get no multiplexing and the database "
+        f"still runs out of connections."
+    )
+
+
+def _pooler(f: FileFacts) -> str:
+    """ "the pooler app `acme-pgbouncer`", the name its clients reach it by."""
+    app = f.fly.app if f.fly is not None else ""
+    return f"the pooler app `{app}`" if app else "the pooler"
+
+
+def _private_address(f: FileFacts) -> str:
+    app = f.fly.app if f.fly is not None else ""
+    return f"`{app}.internal`" if app else "`.internal`"
+
+
 @rule("SL602")
 def pooler_can_stop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     """The pooler's machines stop when idle and nothing keeps one running."""
@@ -114,9 +140,10 @@ def pooler_can_stop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                 f.rel,
                 Span.whole_line(line),
                 f"{section} has `auto_stop_machines = {_toml(svc.auto_stop)}` and "
-                f"{'no' if svc.min_machines is None else 'zero'} `min_machines_running`: the pooler "
-                f"itself scales to zero, and clients on the private network (`.internal`) never wake "
-                f"it, so the app's database connections are refused.",
+                f"{'no' if svc.min_machines is None else 'zero'} `min_machines_running`: "
+                f"{_pooler(f)} itself scales to zero, and clients on the private network "
+                f"({_private_address(f)}) never wake it, so the app's database connections are "
+                f"refused.",
             )
 
 
@@ -133,13 +160,13 @@ def pooler_behind_http_service(project: Project, meta: RuleMeta) -> Iterator[Fin
                 if svc.section == "http_service"
                 else f"[[services]] #{svc.index + 1}"
             )
+            port = f"port {svc.internal_port}" if svc.internal_port else "the port"
             yield report(
                 meta,
                 f.rel,
                 Span.whole_line(svc.line),
-                f"{where} puts the pooler's port {svc.internal_port or ''} behind Fly's "
-                f"`{wrong[0]}` handler; that proxy speaks HTTP/TLS, not the Postgres protocol, so "
-                f"every connection fails.".replace("port  ", "port "),
+                f"{where} puts {port} of {_pooler(f)} behind Fly's `{wrong[0]}` handler; that "
+                f"proxy speaks HTTP/TLS, not the Postgres protocol, so every connection fails.",
             )
 
 
@@ -165,8 +192,8 @@ def credentials_in_plain_config(project: Project, meta: RuleMeta) -> Iterator[Fi
                     meta,
                     f.rel,
                     var.span,
-                    f"`{var.name}` in {where} is a connection URL with its password, committed in "
-                    f"plain text with the repository.",
+                    f"`{var.name}` in {where} is a connection URL to {url.endpoint} with its "
+                    f"password, committed in plain text with the repository.",
                     fix=_secret_fix(f, var.name),
                 )
             elif (
