@@ -169,8 +169,20 @@ class _WriteCollector:
         for cmp in self.code.compares:
             self._compare(cmp)
 
+    def may_name(self, path: tuple[str, ...] | None) -> bool:
+        """Whether `path` can lead to a container at all: most references in a file do not,
+        and this is asked of every call and argument of every file."""
+        if not path:
+            return False
+        names = self.names
+        return (
+            path[0] in names
+            or (len(path) > 1 and path[1] in names)
+            or path[0] in self.import_aliases
+        )
+
     def resolve(self, path: tuple[str, ...] | None, function: int | None):
-        if not path or not (
+        if not self.may_name(path) or not (
             path[0] in self.names
             or (len(path) > 1 and path[1] in self.names)
             or self._aliased(path[0], function)
@@ -192,8 +204,11 @@ class _WriteCollector:
         getattr(use, bucket).append(Write(self.rel, function, span, text, **kw))
 
     def _call(self, call: Call) -> None:
+        path = call.path
         found = (
-            self.resolve(call.path, call.function) if call.path and len(call.path) >= 2 else None
+            self.resolve(path, call.function)
+            if path and len(path) >= 2 and self.may_name(path)
+            else None
         )
         text = f"{call.text}(…)"
         if found is not None:
@@ -226,7 +241,9 @@ class _WriteCollector:
         handed = [
             arg
             for arg in (*call.args, *(v for _, v in call.kwargs))
-            if isinstance(arg, Ref) and self.resolve(arg.path, call.function) is not None
+            if type(arg) is Ref
+            and self.may_name(arg.path)
+            and self.resolve(arg.path, call.function) is not None
         ]
         if not handed or self.project.callgraph.target(self.rel, call) is None:
             return  # outside code (`JSON.stringify(cache)`, `len(cache)`) cannot remove entries

@@ -31,6 +31,7 @@ from scalelint.facts.code import (
     Str,
     Unknown,
     Value,
+    walk_all,
     walk_values,
 )
 
@@ -368,11 +369,10 @@ class RequestFlow:
                         values.extend(v for _, v in call.kwargs)
                 values.extend(b.value for b in code.bindings if b.kind != "import")
                 values.extend(a.value for a in code.assigns)
-                for value in values:
-                    for v in walk_values(value):
-                        if isinstance(v, Ref):
-                            names.add(v.path[-1])
-                            names.add(v.path[0])
+                for v in walk_all(values):
+                    if type(v) is Ref:
+                        names.add(v.path[-1])
+                        names.add(v.path[0])
             self._referenced = names
         return self._referenced
 

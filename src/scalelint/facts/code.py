@@ -113,17 +113,25 @@ Value = Str | Num | Const | Env | Ref | Obj | Arr | CallResult | FnValue | Alt |
 
 def walk_values(value: Value | None):
     """Every value nested in `value`, itself first."""
-    if value is None:
-        return
-    stack = [value]
+    return walk_all((value,))
+
+
+def walk_all(values):
+    """Every value nested in any of `values` (None skipped): one generator for many values,
+    for the analyses that read every value of a project."""
+    stack = [v for v in values if v is not None]
+    stack.reverse()
     while stack:
         v = stack.pop()
         yield v
-        if isinstance(v, Obj):
+        t = type(v)
+        if t is Obj:
             stack.extend(x for _, x in v.items)
-        elif isinstance(v, Arr | Alt):
-            stack.extend(v.items if isinstance(v, Arr) else v.options)
-        elif isinstance(v, Env) and v.default is not None:
+        elif t is Arr:
+            stack.extend(v.items)
+        elif t is Alt:
+            stack.extend(v.options)
+        elif t is Env and v.default is not None:
             stack.append(v.default)
 
 
