@@ -83,6 +83,7 @@ class SdkCalls:
         self._client: dict[tuple[str, int], Client | None] = {}
         self._imports: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._matches: dict[tuple[int, str, int], bool] = {}
+        self._outside: dict[tuple[str, int], bool] = {}
 
     def callee(self, rel: str, call: Call) -> tuple[str, str] | None:
         """(package, name) of a call on something imported from outside the project:
@@ -159,10 +160,23 @@ class SdkCalls:
     # ── patterns ──
     def matches(self, entry: dict, rel: str, call: Call) -> bool:
         """Whether `call` matches one call pattern (see the module docstring)."""
+        p = _compiled(entry)
+        if not (p.members or p.decorated) and not self.reaches_outside(rel, call):
+            return False  # most calls: nothing outside the project made what they call
         key = (id(entry), rel, call.id)  # the pattern tables live as long as the project
         found = self._matches.get(key)
         if found is None:
-            found = self._matches[key] = self._matches_uncached(_compiled(entry), rel, call)
+            found = self._matches[key] = self._matches_uncached(p, rel, call)
+        return found
+
+    def reaches_outside(self, rel: str, call: Call) -> bool:
+        """Whether the call goes to an outside package, or to an object one made."""
+        key = (rel, call.id)
+        found = self._outside.get(key)
+        if found is None:
+            found = self._outside[key] = (
+                self.callee(rel, call) is not None or self.client(rel, call) is not None
+            )
         return found
 
     def _matches_uncached(self, p: _Pattern, rel: str, call: Call) -> bool:

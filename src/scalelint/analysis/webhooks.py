@@ -56,10 +56,11 @@ def find_webhooks(project: Project) -> list[Webhook]:
     words = set(k["webhook-route-words"])
     providers: dict[str, str] = k["webhook-providers"]
     out = []
+    roles: dict[tuple[str, int], tuple] = {}  # handlers share helpers: each call judged once
     for h in project.handlers:
         if h.method not in ("POST", "*"):
             continue
-        check = _signature_check(project, h)
+        check = _signature_check(project, h, roles)
         if check == CONSUMER:
             continue
         route = {w for ws in _route_words(h.route) for w in ws}
@@ -120,40 +121,53 @@ def _route_words(route: str) -> list[list[str]]:
     return out
 
 
-def _signature_check(project: Project, h: Handler):
+def _signature_check(project: Project, h: Handler, roles: dict[tuple[str, int], tuple]):
     """(provider, call text, delivery function, made by an SDK) of the first signature check
     the handler runs; CONSUMER when it checks a queue's signature instead (a QStash or
     Inngest delivery). A hand-written check names its provider by the header it reads."""
-    sdk = project.slow_calls.sdk
-    k = project.knowledge
-    hmac = k["webhook-hmac"]
     hmacs: dict[tuple[str, int | None], Reach] = {}
     headers: dict[tuple[str, int | None], str | None] = {}  # scope → provider its header names
     for reach in project.callgraph.reachable(h.rel, h.function, max_depth=VERIFY_DEPTH):
         rel, call = reach.rel, reach.call
-        if any(sdk.matches(e, rel, call) for e in k["queue-consumer-verifications"]):
+        key = (rel, call.id)
+        role = roles.get(key)
+        if role is None:
+            role = roles[key] = _signature_role(project, rel, call)
+        kind = role[0]
+        if kind == CONSUMER:
             return CONSUMER
-        if _reads_header(call, k["queue-consumer-headers"]):
-            return CONSUMER
-        for entry in k["webhook-verifications"]:
-            if sdk.matches(entry, rel, call):
-                return (
-                    entry.get("provider"),
-                    call.text,
-                    _delivery_function(project, h, reach),
-                    True,
-                )
-        if sdk.matches(hmac["hmac"], rel, call):
+        if kind == "verification":
+            return role[1], call.text, _delivery_function(project, h, reach), True
+        if kind == "hmac":
             hmacs.setdefault((rel, call.function), reach)
-        elif _reads_header(call, hmac["header-words"]):
-            named = _header_provider(call, k["webhook-signature-headers"])
-            headers[(rel, call.function)] = headers.get((rel, call.function)) or named
+        elif kind == "header":
+            headers[(rel, call.function)] = headers.get((rel, call.function)) or role[1]
     for reach in hmacs.values():  # the header read where the HMAC runs, or on the way there
         scopes = [s for s in _scopes(project, reach) if s in headers]
         if scopes:
             fn = _delivery_function(project, h, reach)
             return headers[scopes[0]], reach.call.text, fn, False
     return None
+
+
+def _signature_role(project: Project, rel: str, call: Call) -> tuple:
+    """What one call means to a signature check: (CONSUMER,), ("verification", provider),
+    ("hmac",), ("header", provider or None) or ("",)."""
+    sdk = project.slow_calls.sdk
+    k = project.knowledge
+    hmac = k["webhook-hmac"]
+    if any(sdk.matches(e, rel, call) for e in k["queue-consumer-verifications"]):
+        return (CONSUMER,)
+    if _reads_header(call, k["queue-consumer-headers"]):
+        return (CONSUMER,)
+    for entry in k["webhook-verifications"]:
+        if sdk.matches(entry, rel, call):
+            return ("verification", entry.get("provider"))
+    if sdk.matches(hmac["hmac"], rel, call):
+        return ("hmac",)
+    if _reads_header(call, hmac["header-words"]):
+        return ("header", _header_provider(call, k["webhook-signature-headers"]))
+    return ("",)
 
 
 def _scopes(project: Project, reach: Reach) -> list[tuple[str, int | None]]:
