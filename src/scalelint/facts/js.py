@@ -456,7 +456,8 @@ class _JsWalk(SourceWalk):
         t = node.type
         name_node = node.child_by_field_name("name")
         name = _name(name_node) if name_node is not None else self._inferred_name(node)
-        params = self._params(node)
+        param_nodes = list(self._param_nodes(node))
+        params = tuple(name for name, _, _ in param_nodes)
         is_async = any(c.type == "async" for c in node.children)
         kind = (
             "arrow"
@@ -472,7 +473,7 @@ class _JsWalk(SourceWalk):
         if t in ("function_declaration", "generator_function_declaration") and name:
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
         saved = self.enter_function(fn)
-        for pname, pnode, ptype in self._param_nodes(node):
+        for pname, pnode, ptype in param_nodes:
             self.add_binding(pname, "param", pnode, type_text=ptype)
         if body is not None:
             if body.type != "statement_block":
@@ -577,9 +578,6 @@ class _JsWalk(SourceWalk):
                             stack.append(left)
             elif t == "array_pattern":
                 stack.extend(reversed(p.named_children))
-
-    def _params(self, node) -> tuple[str, ...]:
-        return tuple(name for name, _, _ in self._param_nodes(node))
 
     def class_declaration(self, node) -> None:
         name_node = node.child_by_field_name("name")
