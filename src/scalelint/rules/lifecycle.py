@@ -312,7 +312,13 @@ def _release_problem(code: CodeFacts, call: Call, entry: dict) -> str | None:
             f"good, and once the pool is empty every later request waits for a connection "
             f"that never comes back."
         )
-    first = min(r.span.line for r in releases)
+    direct = [r for r in releases if r.function == fn]
+    if not direct:
+        # Released only inside a function made here — a `res.on("finish")` callback, or the
+        # `release` of a wrapper handed to the caller: when that runs is not this function's
+        # control flow, so its line says nothing about the returns before it.
+        return None
+    first = min(r.span.line for r in direct)
     early = [r for r in code.returns if r.function == fn and call.span.line < r.span.line < first]
     if early:
         return (
