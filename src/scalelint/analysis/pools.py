@@ -415,9 +415,29 @@ class PoolFacts:
                         out.setdefault(key, []).append(f"{rel}:{call.span.line}")
         return out
 
+    # ── what it connects to ──
+    def database(self, fact: PoolFact) -> str | None:
+        """postgres | mysql | mongodb | file: read from the URL when every source of it is
+        known and they agree (SQLAlchemy and Knex speak to any of them), else the driver's."""
+        table = self.knowledge["url-databases"]
+        ctx = self.project.context
+        found: set[str | None] = set()
+        for source in fact.construction.url:
+            urls = ctx.resolve_urls([source])
+            if not urls:
+                found = set()
+                break
+            found |= {table.get(r.url.scheme.split("+")[0], table.get(r.url.scheme)) for r in urls}
+        if len(found) == 1 and None not in found:
+            return found.pop()
+        return (fact.driver or {}).get("database")
+
     # ── size ──
     def keeps_no_connections(self, fact: PoolFact) -> bool:
-        """Pooling turned off: SQLAlchemy's `poolclass=NullPool`."""
+        """Pooling turned off (SQLAlchemy's `poolclass=NullPool`), or a database in a local
+        file (SQLite), which has no server to hold connections on."""
+        if self.database(fact) == "file":
+            return True
         no_pool = (fact.driver or {}).get("no-pool")
         if not no_pool:
             return False

@@ -83,11 +83,13 @@ def _undrained_pool(
         if drain != "none"
         else "is a pool `attachDatabasePool` cannot drain"
     )
+    limits = project.knowledge["database-limits"].get(project.pools.database(fact) or "", {})
+    refusal = f" ({limits['refusal']})" if limits.get("refusal") else ""
     why = (
         f"{fact.describe()} is created {_kept_where(fact)} on {platform.describe()} and "
         f"{problem}: Vercel parks idle instances with their timers stopped, so the pool's idle "
         f"connections never close, and every parked instance holds its connections until the "
-        f"database refuses new ones (`too many clients already`)."
+        f"database refuses new ones{refusal}."
     )
     if drain == "attach" and not fact.implicit:
         fix = (
@@ -182,8 +184,9 @@ def _limit_words(project: Project, fact: PoolFact) -> str:
         if r.cls.kind == "transaction-pooler" and entry.get("pooler"):
             return f"; {entry['plan']}'s pooler allows {entry['pooler']} client connections"
         return f"; a {entry['plan']} database allows {entry['direct']}"
-    if (fact.driver or {}).get("database") == "postgres":
-        return f"; Postgres allows {limits['default']['direct']} by default (`max_connections`)"
+    server = project.knowledge["database-limits"].get(project.pools.database(fact) or "", {})
+    if server.get("limit"):
+        return f"; {server['name']} allows {server['limit']} by default (`{server['setting']}`)"
     return ""
 
 
@@ -199,6 +202,8 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             continue
         if fact.holds not in ("pool", "orm") and fact.id not in clients:
             continue
+        if pools.keeps_no_connections(fact):
+            continue  # NullPool or SQLite: nothing stays open when the request ends
         if any(g.closes for g in pools.group(fact)):
             continue
         reach = pools.per_request(fact)
