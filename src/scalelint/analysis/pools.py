@@ -132,7 +132,8 @@ class PoolFacts:
         self._reach: dict[tuple[str, int], Reach] | None = None
         self._edge: dict[tuple[str, int], list[str]] | None = None
         for c in project.context.constructions:
-            self._facts[(c.rel, c.call.id)] = self._fact(c)
+            if not _development_only(project.code(c.rel), c.call):
+                self._facts[(c.rel, c.call.id)] = self._fact(c)
         if not self._facts:
             return
         for fact in self._facts.values():
@@ -502,6 +503,18 @@ class PoolFacts:
         """The handler a reach starts from."""
         rel, call = reach.entry
         return self.project.handler_of(rel, call.function)
+
+
+def _development_only(code: CodeFacts, call: Call) -> bool:
+    """Made in a branch a production build never takes (`if (NODE_ENV !== "production")`):
+    the deployed app never opens it, whatever it does with it."""
+    start, end = (call.span.line, call.span.col), (call.span.end_line, call.span.end_col)
+    return any(
+        b.kind == "dev-only"
+        and (b.span.line, b.span.col) <= start
+        and end <= (b.span.end_line, b.span.end_col)
+        for b in code.blocks
+    )
 
 
 def _receiver(call: Call) -> Value | None:

@@ -126,6 +126,7 @@ HANDLERS = {  # node type → the walk's method for it
     "while_statement": "while_statement",
     "do_statement": "while_statement",
     "try_statement": "try_statement",
+    "if_statement": "if_statement",
     "return_statement": "return_statement",
     "await_expression": "await_expression",
     "assignment_expression": "assignment",
@@ -816,6 +817,40 @@ class _JsWalk(SourceWalk):
             self.in_finally = True
             self.visit(fin)
         self.block, self.in_finally = saved_block, saved_fin
+
+    def if_statement(self, node) -> None:
+        """`if (process.env.NODE_ENV === "development") {…} else {…}`: the branch a production
+        build never takes is kept as a `dev-only` block. Next.js's own examples make their
+        database client in such a branch, on `globalThis`, to survive hot reloads."""
+        branch = self._dev_only_branch(node)
+        if branch is not None:
+            self.facts.blocks.append(
+                Block(
+                    len(self.facts.blocks), "dev-only", self.span(branch), self.function, self.block
+                )
+            )
+        for c in node.named_children:
+            self.visit(c)
+
+    def _dev_only_branch(self, node):
+        cond = node.child_by_field_name("condition")
+        while cond is not None and cond.type == "parenthesized_expression":
+            cond = cond.named_children[0] if cond.named_children else None
+        if cond is None or cond.type != "binary_expression":
+            return None
+        op = cond.child_by_field_name("operator")
+        if op is None or op.type not in ("===", "==", "!==", "!="):
+            return None
+        left = self.value_of(cond.child_by_field_name("left"))
+        right = self.value_of(cond.child_by_field_name("right"))
+        if isinstance(right, Env):
+            left, right = right, left
+        if not (isinstance(left, Env) and left.name == "NODE_ENV" and isinstance(right, Str)):
+            return None
+        # `=== "development"` and `!== "production"` guard their body; `=== "production"`
+        # and `!== "development"` leave the development code to the `else`.
+        guards_body = (op.type in ("===", "==")) != (right.value == "production")
+        return node.child_by_field_name("consequence" if guards_body else "alternative")
 
     # ── values ──
     def chain(self, node) -> tuple[str, ...] | None:
