@@ -30,6 +30,7 @@ def test_mysql_pool_says_what_mysql_answers(tmp_path):
     assert "`Too many connections`" in drain and "too many clients" not in drain
     (size,) = messages(tmp_path, MYSQL_ON_VERCEL, "SL202")
     assert "MySQL allows 151 by default" in size and "Postgres" not in size
+    assert "10 warm instances could hold up to 100 connections" in size
 
 
 def test_sqlalchemy_limit_follows_the_url_scheme(tmp_path):
@@ -41,3 +42,5 @@ def test_sqlalchemy_limit_follows_the_url_scheme(tmp_path):
     }
     (size,) = messages(tmp_path, files, "SL202")
     assert "MySQL allows 151 by default" in size and "Postgres" not in size
+    # Lambda: one instance per concurrent request, each keeping what it opened while frozen.
+    assert "50 concurrent requests could hold up to 700 connections" in size

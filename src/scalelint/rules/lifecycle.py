@@ -117,7 +117,7 @@ def pool_too_large_for_serverless(project: Project, meta: RuleMeta) -> Iterator[
     """A per-instance pool above the serverless budget, with the arithmetic."""
     ctx = project.context
     pools = project.pools
-    warm = int(project.knowledge["warm-instances"])
+    instances = project.knowledge["warm-instances"]
     for fact in pools:
         if fact.scope not in ("module", "lazy") or fact.wrapper:
             continue
@@ -130,23 +130,25 @@ def pool_too_large_for_serverless(project: Project, meta: RuleMeta) -> Iterator[
         budget = ctx.config.pool_budget.get(platform.name, 5)
         if size is None or size.value <= budget:
             continue
+        warm = int(instances[platform.name])
         total = size.value * warm
         if _pooler_absorbs(project, fact, total):
             continue
         limit = _limit_words(project, fact)
-        lambda_note = (
-            " Each Lambda instance serves one request at a time, so it never uses more than one "
-            "or two of them."
-            if platform.name == "lambda"
-            else ""
-        )
+        if platform.name == "lambda":
+            arithmetic = (
+                f". Lambda runs one instance per concurrent request; a request needs one or two "
+                f"connections, but a frozen instance keeps every one it opened: {warm} "
+                f"concurrent requests could hold up to {total} connections{limit}."
+            )
+        else:
+            arithmetic = f": {warm} warm instances could hold up to {total} connections{limit}."
         yield report(
             meta,
             fact.rel,
             fact.call.span,
             f"{fact.describe()} opens up to {size.value} connections per instance ({size.option}) "
-            f"on {platform.describe()}: {warm} warm instances would hold {total} connections"
-            f"{limit}.{lambda_note}",
+            f"on {platform.describe()}{arithmetic}",
             fix=meta.fix.replace("{budget}", _budget_words(fact, budget)),
             confidence=None if size.explicit else "medium",
         )
