@@ -316,8 +316,11 @@ class _JsWalk(SourceWalk):
         module = self._required_module(value_node)
         if pattern.type == "identifier":
             name = pattern.text.decode()
+            member = self._required_member(value_node) if module is None else None
             if module is not None:
                 self.add_binding(name, "import", pattern, source=module, imported="*")
+            elif member is not None:  # `const Pool = require("pg").Pool`
+                self.add_binding(name, "import", pattern, source=member[0], imported=member[1])
             else:
                 self.add_binding(name, kind, pattern, value, type_text=type_text)
             return
@@ -353,6 +356,16 @@ class _JsWalk(SourceWalk):
             for el in pattern.named_children:
                 if el.type == "identifier":
                     self.add_binding(el.text.decode(), kind, el, value)
+
+    def _required_member(self, value_node) -> tuple[str, str] | None:
+        """`require("pg").Pool`: the module and the name read off it."""
+        if value_node is None or value_node.type != "member_expression":
+            return None
+        prop = value_node.child_by_field_name("property")
+        module = self._required_module(value_node.child_by_field_name("object"))
+        if prop is None or module is None or prop.type != "property_identifier":
+            return None
+        return module, prop.text.decode()
 
     def _required_module(self, value_node) -> str | None:
         """`require("pg")`, `await import("./db")`: the module a declaration imports."""
