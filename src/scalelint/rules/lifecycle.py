@@ -261,6 +261,8 @@ def connection_not_released(project: Project, meta: RuleMeta) -> Iterator[Findin
         for call in code.calls:
             if call is None or call.name not in methods or call.path is None or len(call.path) < 2:
                 continue
+            if call.function is None:
+                continue  # checked out once when the module loads, not once per request
             entry = _checkout_entry(project, rel, call, table)
             if entry is None:
                 continue
