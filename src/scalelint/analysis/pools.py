@@ -418,8 +418,13 @@ class PoolFacts:
 
     # ── what it connects to ──
     def database(self, fact: PoolFact) -> str | None:
-        """postgres | mysql | mongodb | file: read from the URL when every source of it is
-        known and they agree (SQLAlchemy and Knex speak to any of them), else the driver's."""
+        """postgres | mysql | mongodb | file: from an option only SQLite takes, or from the URL
+        when every source of it is known and they agree (SQLAlchemy and Knex speak to any of
+        them), else the driver's."""
+        driver = fact.driver or {}
+        code = self.project.code(fact.rel)
+        if any(arg_at(code, fact.call, at) is not None for at in driver.get("sqlite-options", ())):
+            return "file"
         table = self.knowledge["url-databases"]
         ctx = self.project.context
         found: set[str | None] = set()
@@ -431,7 +436,7 @@ class PoolFacts:
             found |= {table.get(r.url.scheme.split("+")[0], table.get(r.url.scheme)) for r in urls}
         if len(found) == 1 and None not in found:
             return found.pop()
-        return (fact.driver or {}).get("database")
+        return driver.get("database")
 
     # ── size ──
     def keeps_no_connections(self, fact: PoolFact) -> bool:
