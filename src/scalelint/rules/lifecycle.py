@@ -134,7 +134,7 @@ def pool_too_large_for_serverless(project: Project, meta: RuleMeta) -> Iterator[
         total = size.value * warm
         if _pooler_absorbs(project, fact, total):
             continue
-        limit = _limit_words(project, fact)
+        limit = _limit_words(project, fact, total)
         if platform.name == "lambda":
             arithmetic = (
                 f". Lambda runs one instance per concurrent request; a request needs one or two "
@@ -175,8 +175,10 @@ def _pooler_absorbs(project: Project, fact: PoolFact, total: int) -> bool:
     )
 
 
-def _limit_words(project: Project, fact: PoolFact) -> str:
-    """ "; a Supabase Micro/Nano database allows 60" — from the URL the pool connects to."""
+def _limit_words(project: Project, fact: PoolFact, total: int) -> str:
+    """ "; a Supabase Micro/Nano database allows 60" — from the URL the pool connects to. A
+    total still under the limit is given as its share of it, so the sentence does not read as
+    if the numbers were fine."""
     limits = project.knowledge["provider-limits"]
     resolved: list[ResolvedUrl] = project.context.resolve_urls(fact.construction.url)
     for r in resolved:
@@ -184,12 +186,22 @@ def _limit_words(project: Project, fact: PoolFact) -> str:
         if not entry:
             continue
         if r.cls.kind == "transaction-pooler" and entry.get("pooler"):
-            return f"; {entry['plan']}'s pooler allows {entry['pooler']} client connections"
-        return f"; a {entry['plan']} database allows {entry['direct']}"
+            pooler = f"{entry['plan']}'s pooler"
+            return _against(total, entry["pooler"], pooler, " client connections")
+        return _against(total, entry["direct"], f"a {entry['plan']} database", "")
     server = project.knowledge["database-limits"].get(project.pools.database(fact) or "", {})
     if server.get("limit"):
-        return f"; {server['name']} allows {server['limit']} by default (`{server['setting']}`)"
+        return _against(
+            total, server["limit"], server["name"], f" by default (`{server['setting']}`)"
+        )
     return ""
+
+
+def _against(total: int, limit: int, who: str, tail: str) -> str:
+    """ "; Postgres allows 100 by default" or ", 66% of the 151 that MySQL allows by default"."""
+    if total >= limit:
+        return f"; {who} allows {limit}{tail}"
+    return f", {100 * total // limit}% of the {limit} that {who} allows{tail}"
 
 
 @rule("SL203")
