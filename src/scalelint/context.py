@@ -329,9 +329,10 @@ def _detect_platforms(
         if host is not None and host.platform in _STRONG_HOSTS and _hosts_package(rel, pkg):
             if f.kind in ("fly_toml", "dockerfile") and ctx.of_pooler_app(rel):
                 continue
-            strong.setdefault(pkg, []).append(
-                (_STRONG_HOSTS[host.platform], Platform(host.platform, host.evidence))
-            )
+            signal = (_STRONG_HOSTS[host.platform], Platform(host.platform, host.evidence))
+            strong.setdefault(pkg, []).append(signal)
+            for served in _served_packages(ctx, rel, host.serves) - {pkg}:
+                strong.setdefault(served, []).append(signal)
         if f.code is not None and f.code.language == "js" and ctx.is_request_path(rel):
             listener = _listening_server(f.code, ctx.knowledge["server-frameworks"])
             if listener:
@@ -374,6 +375,18 @@ def _env_reaches(env_pkg: str, env_rel: str, pkg: str) -> bool:
 
 
 HOSTING_SUBDIRS = ("docker", ".docker", "deploy", "deployment", ".deploy")
+
+
+def _served_packages(ctx: ProjectContext, rel: str, serves: tuple[str, ...]) -> set[str]:
+    """Packages holding the files a hosting file deploys: vercel.json at the root with
+    `"functions": {"api/main.py": …}` deploys the `api` package, whatever its own
+    Dockerfile says."""
+    here = posixpath.dirname(rel)
+    out = set()
+    for path in serves:
+        folder = posixpath.dirname(path.split("*", 1)[0].lstrip("/"))
+        out.add(ctx.package_of(posixpath.normpath(posixpath.join(here, folder, "x"))))
+    return out
 
 
 def _hosts_package(rel: str, pkg: str) -> bool:

@@ -132,7 +132,8 @@ class PoolFacts:
         self._reach: dict[tuple[str, int], Reach] | None = None
         self._edge: dict[tuple[str, int], list[str]] | None = None
         for c in project.context.constructions:
-            self._facts[(c.rel, c.call.id)] = self._fact(c)
+            if not _development_only(project.code(c.rel), c.call):
+                self._facts[(c.rel, c.call.id)] = self._fact(c)
         if not self._facts:
             return
         for fact in self._facts.values():
@@ -415,9 +416,34 @@ class PoolFacts:
                         out.setdefault(key, []).append(f"{rel}:{call.span.line}")
         return out
 
+    # ── what it connects to ──
+    def database(self, fact: PoolFact) -> str | None:
+        """postgres | mysql | mongodb | file: from an option only SQLite takes, or from the URL
+        when every source of it is known and they agree (SQLAlchemy and Knex speak to any of
+        them), else the driver's."""
+        driver = fact.driver or {}
+        code = self.project.code(fact.rel)
+        if any(arg_at(code, fact.call, at) is not None for at in driver.get("sqlite-options", ())):
+            return "file"
+        table = self.knowledge["url-databases"]
+        ctx = self.project.context
+        found: set[str | None] = set()
+        for source in fact.construction.url:
+            urls = ctx.resolve_urls([source])
+            if not urls:
+                found = set()
+                break
+            found |= {table.get(r.url.scheme.split("+")[0], table.get(r.url.scheme)) for r in urls}
+        if len(found) == 1 and None not in found:
+            return found.pop()
+        return driver.get("database")
+
     # ── size ──
     def keeps_no_connections(self, fact: PoolFact) -> bool:
-        """Pooling turned off: SQLAlchemy's `poolclass=NullPool`."""
+        """Pooling turned off (SQLAlchemy's `poolclass=NullPool`), or a database in a local
+        file (SQLite), which has no server to hold connections on."""
+        if self.database(fact) == "file":
+            return True
         no_pool = (fact.driver or {}).get("no-pool")
         if not no_pool:
             return False
@@ -482,6 +508,18 @@ class PoolFacts:
         """The handler a reach starts from."""
         rel, call = reach.entry
         return self.project.handler_of(rel, call.function)
+
+
+def _development_only(code: CodeFacts, call: Call) -> bool:
+    """Made in a branch a production build never takes (`if (NODE_ENV !== "production")`):
+    the deployed app never opens it, whatever it does with it."""
+    start, end = (call.span.line, call.span.col), (call.span.end_line, call.span.end_col)
+    return any(
+        b.kind == "dev-only"
+        and (b.span.line, b.span.col) <= start
+        and end <= (b.span.end_line, b.span.end_col)
+        for b in code.blocks
+    )
 
 
 def _receiver(call: Call) -> Value | None:

@@ -254,10 +254,11 @@ class Read:
 
 @dataclass(slots=True)
 class Block:
-    """A `with` statement (Python) or try statement, for code that runs inside it."""
+    """A `with` statement (Python) or try statement, for code that runs inside it; or a
+    branch only development runs (`if (process.env.NODE_ENV !== "production")`)."""
 
     id: int
-    kind: str  # "with", "try"
+    kind: str  # "with", "try", "dev-only"
     span: Span
     function: int | None
     parent: int | None

@@ -52,7 +52,12 @@ def extract_vercel_json(facts: FileFacts, text: str) -> None:
     _json_env(facts, doc, ("env",), data.get("env"), "vercel")
     build = data.get("build") if isinstance(data.get("build"), dict) else {}
     _json_env(facts, doc, ("build", "env"), build.get("env"), "vercel")
-    facts.host = HostConfig("vercel", "vercel.json")
+    functions = data.get("functions") if isinstance(data.get("functions"), dict) else {}
+    builds = data.get("builds") if isinstance(data.get("builds"), list) else []
+    serves = [*functions, *(b.get("src") for b in builds if isinstance(b, dict))]
+    facts.host = HostConfig(
+        "vercel", "vercel.json", serves=tuple(p for p in serves if isinstance(p, str))
+    )
 
 
 def extract_wrangler(facts: FileFacts, text: str) -> None:

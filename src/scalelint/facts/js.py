@@ -126,6 +126,7 @@ HANDLERS = {  # node type → the walk's method for it
     "while_statement": "while_statement",
     "do_statement": "while_statement",
     "try_statement": "try_statement",
+    "if_statement": "if_statement",
     "return_statement": "return_statement",
     "await_expression": "await_expression",
     "assignment_expression": "assignment",
@@ -315,8 +316,11 @@ class _JsWalk(SourceWalk):
         module = self._required_module(value_node)
         if pattern.type == "identifier":
             name = pattern.text.decode()
+            member = self._required_member(value_node) if module is None else None
             if module is not None:
                 self.add_binding(name, "import", pattern, source=module, imported="*")
+            elif member is not None:  # `const Pool = require("pg").Pool`
+                self.add_binding(name, "import", pattern, source=member[0], imported=member[1])
             else:
                 self.add_binding(name, kind, pattern, value, type_text=type_text)
             return
@@ -352,6 +356,16 @@ class _JsWalk(SourceWalk):
             for el in pattern.named_children:
                 if el.type == "identifier":
                     self.add_binding(el.text.decode(), kind, el, value)
+
+    def _required_member(self, value_node) -> tuple[str, str] | None:
+        """`require("pg").Pool`: the module and the name read off it."""
+        if value_node is None or value_node.type != "member_expression":
+            return None
+        prop = value_node.child_by_field_name("property")
+        module = self._required_module(value_node.child_by_field_name("object"))
+        if prop is None or module is None or prop.type != "property_identifier":
+            return None
+        return module, prop.text.decode()
 
     def _required_module(self, value_node) -> str | None:
         """`require("pg")`, `await import("./db")`: the module a declaration imports."""
@@ -814,6 +828,40 @@ class _JsWalk(SourceWalk):
             self.in_finally = True
             self.visit(fin)
         self.block, self.in_finally = saved_block, saved_fin
+
+    def if_statement(self, node) -> None:
+        """`if (process.env.NODE_ENV === "development") {…} else {…}`: the branch a production
+        build never takes is kept as a `dev-only` block. Next.js's own examples make their
+        database client in such a branch, on `globalThis`, to survive hot reloads."""
+        branch = self._dev_only_branch(node)
+        if branch is not None:
+            self.facts.blocks.append(
+                Block(
+                    len(self.facts.blocks), "dev-only", self.span(branch), self.function, self.block
+                )
+            )
+        for c in node.named_children:
+            self.visit(c)
+
+    def _dev_only_branch(self, node):
+        cond = node.child_by_field_name("condition")
+        while cond is not None and cond.type == "parenthesized_expression":
+            cond = cond.named_children[0] if cond.named_children else None
+        if cond is None or cond.type != "binary_expression":
+            return None
+        op = cond.child_by_field_name("operator")
+        if op is None or op.type not in ("===", "==", "!==", "!="):
+            return None
+        left = self.value_of(cond.child_by_field_name("left"))
+        right = self.value_of(cond.child_by_field_name("right"))
+        if isinstance(right, Env):
+            left, right = right, left
+        if not (isinstance(left, Env) and left.name == "NODE_ENV" and isinstance(right, Str)):
+            return None
+        # `=== "development"` and `!== "production"` guard their body; `=== "production"`
+        # and `!== "development"` leave the development code to the `else`.
+        guards_body = (op.type in ("===", "==")) != (right.value == "production")
+        return node.child_by_field_name("consequence" if guards_body else "alternative")
 
     # ── values ──
     def chain(self, node) -> tuple[str, ...] | None:

@@ -107,6 +107,7 @@ class HostConfig:
     line: int = 1
     images: tuple[str, ...] = ()  # Dockerfile FROM / fly.toml image
     entry: str = ""  # wrangler `main`, Dockerfile command
+    serves: tuple[str, ...] = ()  # files it deploys, from its folder: vercel.json `functions`
 
 
 @dataclass

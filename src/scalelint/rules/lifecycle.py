@@ -83,11 +83,13 @@ def _undrained_pool(
         if drain != "none"
         else "is a pool `attachDatabasePool` cannot drain"
     )
+    limits = project.knowledge["database-limits"].get(project.pools.database(fact) or "", {})
+    refusal = f" ({limits['refusal']})" if limits.get("refusal") else ""
     why = (
         f"{fact.describe()} is created {_kept_where(fact)} on {platform.describe()} and "
         f"{problem}: Vercel parks idle instances with their timers stopped, so the pool's idle "
         f"connections never close, and every parked instance holds its connections until the "
-        f"database refuses new ones (`too many clients already`)."
+        f"database refuses new ones{refusal}."
     )
     if drain == "attach" and not fact.implicit:
         fix = (
@@ -115,7 +117,7 @@ def pool_too_large_for_serverless(project: Project, meta: RuleMeta) -> Iterator[
     """A per-instance pool above the serverless budget, with the arithmetic."""
     ctx = project.context
     pools = project.pools
-    warm = int(project.knowledge["warm-instances"])
+    instances = project.knowledge["warm-instances"]
     for fact in pools:
         if fact.scope not in ("module", "lazy") or fact.wrapper:
             continue
@@ -128,23 +130,25 @@ def pool_too_large_for_serverless(project: Project, meta: RuleMeta) -> Iterator[
         budget = ctx.config.pool_budget.get(platform.name, 5)
         if size is None or size.value <= budget:
             continue
+        warm = int(instances[platform.name])
         total = size.value * warm
         if _pooler_absorbs(project, fact, total):
             continue
-        limit = _limit_words(project, fact)
-        lambda_note = (
-            " Each Lambda instance serves one request at a time, so it never uses more than one "
-            "or two of them."
-            if platform.name == "lambda"
-            else ""
-        )
+        limit = _limit_words(project, fact, total)
+        if platform.name == "lambda":
+            arithmetic = (
+                f". Lambda runs one instance per concurrent request; a request needs one or two "
+                f"connections, but a frozen instance keeps every one it opened: {warm} "
+                f"concurrent requests could hold up to {total} connections{limit}."
+            )
+        else:
+            arithmetic = f": {warm} warm instances could hold up to {total} connections{limit}."
         yield report(
             meta,
             fact.rel,
             fact.call.span,
             f"{fact.describe()} opens up to {size.value} connections per instance ({size.option}) "
-            f"on {platform.describe()}: {warm} warm instances would hold {total} connections"
-            f"{limit}.{lambda_note}",
+            f"on {platform.describe()}{arithmetic}",
             fix=meta.fix.replace("{budget}", _budget_words(fact, budget)),
             confidence=None if size.explicit else "medium",
         )
@@ -171,8 +175,10 @@ def _pooler_absorbs(project: Project, fact: PoolFact, total: int) -> bool:
     )
 
 
-def _limit_words(project: Project, fact: PoolFact) -> str:
-    """ "; a Supabase Micro/Nano database allows 60" — from the URL the pool connects to."""
+def _limit_words(project: Project, fact: PoolFact, total: int) -> str:
+    """ "; a Supabase Micro/Nano database allows 60" — from the URL the pool connects to. A
+    total still under the limit is given as its share of it, so the sentence does not read as
+    if the numbers were fine."""
     limits = project.knowledge["provider-limits"]
     resolved: list[ResolvedUrl] = project.context.resolve_urls(fact.construction.url, near=fact.rel)
     for r in resolved:
@@ -180,11 +186,22 @@ def _limit_words(project: Project, fact: PoolFact) -> str:
         if not entry:
             continue
         if r.cls.kind == "transaction-pooler" and entry.get("pooler"):
-            return f"; {entry['plan']}'s pooler allows {entry['pooler']} client connections"
-        return f"; a {entry['plan']} database allows {entry['direct']}"
-    if (fact.driver or {}).get("database") == "postgres":
-        return f"; Postgres allows {limits['default']['direct']} by default (`max_connections`)"
+            pooler = f"{entry['plan']}'s pooler"
+            return _against(total, entry["pooler"], pooler, " client connections")
+        return _against(total, entry["direct"], f"a {entry['plan']} database", "")
+    server = project.knowledge["database-limits"].get(project.pools.database(fact) or "", {})
+    if server.get("limit"):
+        return _against(
+            total, server["limit"], server["name"], f" by default (`{server['setting']}`)"
+        )
     return ""
+
+
+def _against(total: int, limit: int, who: str, tail: str) -> str:
+    """ "; Postgres allows 100 by default" or ", 66% of the 151 that MySQL allows by default"."""
+    if total >= limit:
+        return f"; {who} allows {limit}{tail}"
+    return f", {100 * total // limit}% of the {limit} that {who} allows{tail}"
 
 
 @rule("SL203")
@@ -199,6 +216,8 @@ def client_per_request(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             continue
         if fact.holds not in ("pool", "orm") and fact.id not in clients:
             continue
+        if pools.keeps_no_connections(fact):
+            continue  # NullPool or SQLite: nothing stays open when the request ends
         if any(g.closes for g in pools.group(fact)):
             continue
         reach = pools.per_request(fact)
@@ -254,6 +273,8 @@ def connection_not_released(project: Project, meta: RuleMeta) -> Iterator[Findin
         for call in code.calls:
             if call is None or call.name not in methods or call.path is None or len(call.path) < 2:
                 continue
+            if call.function is None:
+                continue  # checked out once when the module loads, not once per request
             entry = _checkout_entry(project, rel, call, table)
             if entry is None:
                 continue
@@ -312,7 +333,13 @@ def _release_problem(code: CodeFacts, call: Call, entry: dict) -> str | None:
             f"good, and once the pool is empty every later request waits for a connection "
             f"that never comes back."
         )
-    first = min(r.span.line for r in releases)
+    direct = [r for r in releases if r.function == fn]
+    if not direct:
+        # Released only inside a function made here — a `res.on("finish")` callback, or the
+        # `release` of a wrapper handed to the caller: when that runs is not this function's
+        # control flow, so its line says nothing about the returns before it.
+        return None
+    first = min(r.span.line for r in direct)
     early = [r for r in code.returns if r.function == fn and call.span.line < r.span.line < first]
     if early:
         return (
