@@ -12,7 +12,6 @@ import gc
 import hashlib
 import logging
 import os
-import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -156,7 +155,8 @@ def check_project(
     # result cache answers never pays for it.
     from scalelint.analysis.project import Project
     from scalelint.context import build_context
-    from scalelint.extraction import extract_all
+    from scalelint.extraction import PARALLEL_MIN_FILES, extract_all
+    from scalelint.rule_runs import run_rules
     from scalelint.rules import load_rules as load_rule_functions
     from scalelint.rules import report
     from scalelint.suppress import apply_suppressions, assign_fingerprints, unused_span
@@ -172,23 +172,12 @@ def check_project(
     context = build_context(facts, config, knowledge, found.marker_dirs)
     project = Project(facts, context)
     registry = load_rule_functions()
+    rules = [(rid, registry[rid], metas[rid]) for rid in active if rid in registry]
+    parallel = jobs > 1 and len(facts) >= PARALLEL_MIN_FILES and not opts.debug
     findings: list[Finding] = []
-    for rid in active:
-        fn = registry.get(rid)
-        if fn is None:
-            continue
-        try:
-            findings.extend(fn(project, metas[rid]))
-        except Exception as e:  # a rule bug must not take the whole run down
-            if opts.debug:
-                raise
-            log.debug("rule %s failed:\n%s", rid, traceback.format_exc())
-            diagnostics.append(
-                Diagnostic(
-                    "internal",
-                    f"rule {rid} failed ({type(e).__name__}: {e}); its findings are missing",
-                )
-            )
+    for found_here, said in run_rules(project, rules, parallel, opts.debug):
+        findings.extend(found_here)
+        diagnostics.extend(said)
 
     findings = _unique([_with_severity(f, config) for f in findings if f.path in facts])
     suppressed = apply_suppressions(findings, facts, config.per_path_ignores)

@@ -1,0 +1,99 @@
+"""Running the rules over a project's facts: one after another, or split between this process
+and a forked copy of it.
+
+On a large repository the rules take seconds after the facts are in, in one process, while
+the other cores wait. A forked copy already holds every fact and the project context, so it
+can run part of the rules at once without any of it being sent over; only its findings come
+back. Rules that share an analysis (the query index of the N+1 rules; the handlers, webhooks
+and call graph of the others) stay in one process so that each analysis is built once per
+process that needs it. Results are put back in the order of the rule list, so the output is
+the same with one process or two.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from scalelint.findings import Diagnostic, Finding
+
+if TYPE_CHECKING:
+    from scalelint.analysis.project import Project
+    from scalelint.catalogue import RuleMeta
+
+log = logging.getLogger("scalelint")
+
+# Rule families run in the forked process: the query rules, which build the query index.
+FORKED_FAMILIES = ("SL3",)
+
+Result = tuple[list[Finding], list[Diagnostic]]
+T = TypeVar("T")
+
+
+def run_rules(
+    project: Project, rules: list[tuple[str, Callable, RuleMeta]], parallel: bool, debug: bool
+) -> Iterator[Result]:
+    """Each rule's findings and diagnostics, in the order of `rules`."""
+    forked = [r for r in rules if r[0].startswith(FORKED_FAMILIES)]
+    if not (parallel and forked and len(forked) < len(rules) and can_fork()):
+        for rid, fn, meta in rules:
+            yield _run_one(project, rid, fn, meta, debug)
+        return
+    wait = in_forked_process(lambda: [_run_one(project, *r, debug) for r in forked])
+    here = {r[0]: _run_one(project, *r, debug) for r in rules if r not in forked}
+    there = wait()
+    if there is None:  # the copy died (out of memory, killed): do its share here
+        there = [_run_one(project, *r, debug) for r in forked]
+    results = {**here, **{r[0]: res for r, res in zip(forked, there, strict=True)}}
+    for rid, _, _ in rules:
+        yield results[rid]
+
+
+def _run_one(project: Project, rid: str, fn: Callable, meta: RuleMeta, debug: bool) -> Result:
+    try:
+        return list(fn(project, meta)), []
+    except Exception as e:  # a rule bug must not take the whole run down
+        if debug:
+            raise
+        log.debug("rule %s failed:\n%s", rid, traceback.format_exc())
+        said = f"rule {rid} failed ({type(e).__name__}: {e}); its findings are missing"
+        return [], [Diagnostic("internal", said)]
+
+
+def can_fork() -> bool:
+    """Linux only: elsewhere forking a process that has loaded system libraries is unsafe
+    (macOS) or impossible (Windows)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def in_forked_process(work: Callable[[], T]) -> Callable[[], T | None]:
+    """Start `work` in a forked copy of this process. The returned function waits for the
+    copy and gives its result, or None when the copy failed."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: do the work, send the result, and end without cleaning up
+        os.close(read_end)
+        code = 1
+        try:
+            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+
+    def result() -> T | None:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        return pickle.loads(data)
+
+    return result

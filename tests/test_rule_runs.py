@@ -1,0 +1,51 @@
+"""Rules split between this process and a forked copy give what they give in one process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from scalelint.catalogue import load_rules
+from scalelint.findings import Finding, Span
+from scalelint.rule_runs import can_fork, in_forked_process, run_rules
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="rules run in one process here")
+
+
+def test_forked_work_comes_back_or_says_it_failed():
+    assert in_forked_process(lambda: {"pid": os.getpid()})()["pid"] != os.getpid()
+    assert in_forked_process(lambda: 1 / 0)() is None
+
+
+def test_split_rules_keep_their_order_and_their_failures():
+    metas = load_rules()
+
+    def fine(rid):
+        def rule(project, meta):
+            span = Span(1, 1, 1, 2)
+            yield Finding(rid, meta.name, "warning", "high", "a.ts", span, str(os.getpid()), "")
+
+        return rule
+
+    def broken(project, meta):
+        raise RuntimeError("bug")
+
+    rules = [
+        ("SL101", fine("SL101"), metas["SL101"]),
+        ("SL301", fine("SL301"), metas["SL301"]),
+        ("SL201", fine("SL201"), metas["SL201"]),
+        ("SL302", broken, metas["SL302"]),
+        ("SL501", fine("SL501"), metas["SL501"]),
+    ]
+    serial = list(run_rules(None, rules, parallel=False, debug=False))
+    split = list(run_rules(None, rules, parallel=True, debug=False))
+    rules_of = [[f.rule for f in found] for found, _ in split]
+    assert rules_of == [[f.rule for f in found] for found, _ in serial]
+    assert rules_of == [["SL101"], ["SL301"], ["SL201"], [], ["SL501"]]
+    assert split[3][1][0].message == serial[3][1][0].message
+    assert "rule SL302 failed (RuntimeError: bug)" in split[3][1][0].message
+    ran_in = {f.rule: f.message for found, _ in split for f in found}
+    here = str(os.getpid())
+    assert ran_in["SL101"] == ran_in["SL201"] == ran_in["SL501"] == here
+    assert ran_in["SL301"] != here  # the query rules ran in the forked copy
