@@ -105,8 +105,8 @@ def pooler_session_mode(project: Project, meta: RuleMeta) -> Iterator[Finding]:
 def _session_words(name: str, f: FileFacts) -> str:
     return (
         f'`{name} = "session"`: {_pooler(f)} gives each client its own Postgres connection for as '
-        f"long as it stays connected, so serverless clients get no multiplexing and the database "
-        f"still runs out of connections."
+        f"long as it stays connected, so it multiplexes nothing: with enough clients (serverless "
+        f"instances, app workers) the database still runs out of connections."
     )
 
 
