@@ -27,10 +27,10 @@ from scalelint import __version__
 
 CACHE_DIR = ".scalelint_cache"
 _GRAMMARS = (
-    "tree-sitter",
-    "tree-sitter-typescript",
-    "tree-sitter-javascript",
-    "tree-sitter-python",
+    "tree_sitter",
+    "tree_sitter_typescript",
+    "tree_sitter_javascript",
+    "tree_sitter_python",
 )
 
 
@@ -46,14 +46,28 @@ def engine_fingerprint() -> str:
         for path in sorted(base.rglob(pattern)):
             h.update(path.relative_to(base).as_posix().encode())
             h.update(path.read_bytes())
-    from importlib import metadata
-
     for name in _GRAMMARS:
-        try:
-            h.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(name.encode())
+        h.update(_binary_stamp(name).encode())
     return h.hexdigest()[:20]
+
+
+def _binary_stamp(module: str) -> str:
+    """The compiled parts of an installed package by name, size and time: another version or
+    build of a grammar is another stamp. (Asking importlib.metadata for the version would
+    cost a warm run more than everything else it does before its answer.)"""
+    from importlib.util import find_spec
+
+    spec = find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return module
+    stamps = [module]
+    for folder in spec.submodule_search_locations:
+        with contextlib.suppress(OSError):
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if entry.name.endswith((".so", ".pyd", ".dylib")):
+                    st = entry.stat()
+                    stamps.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(stamps)
 
 
 def content_key(rel: str, kind: str, data: bytes) -> str:
