@@ -550,6 +550,8 @@ def _lazy_relations(
             r = relations.get(q.model, read.path[1])
             if r is None or _covered(r, read.path, selected, prefetched, all_fks):
                 continue
+            if _combined(project, q, r, read):
+                continue
             reported.add(r.attr)
             if _read_before(seen, loop, r.attr):
                 continue
@@ -578,6 +580,16 @@ def _lazy_relations(
                 fix=fix,
                 confidence="medium",
             )
+
+
+def _combined(project: Project, q: Query, r, read) -> bool:
+    """`qs = qs | row.products.all()`: the relation's queryset is only joined into another
+    one, which runs once wherever it is used — not on this row."""
+    if not r.many or len(read.path) < 3:
+        return False
+    lazy = project.queries.lazy_calls.get(q.api, set())
+    combines = project.knowledge["query-apis"][q.api].get("combines", ())
+    return read.path[2] in lazy and read.operator in combines
 
 
 def _read_before(seen: set[tuple], loop, attr: str) -> bool:
