@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from scalelint.catalogue import load_rules
+from scalelint.engine import RunOptions, run_check
 from tests.fixture_harness import fixture_projects, read_expectations, run_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -45,3 +46,16 @@ def test_fixture_projects_are_roots() -> None:
         assert any(
             (project / m).exists() for m in ("package.json", "pyproject.toml", ".scalelint.yml")
         ), project
+
+
+def test_a_repeated_query_on_one_line_is_one_finding() -> None:
+    """`qs.first().x if qs.first() else None` runs the same query twice per item: one finding
+    says so; two different queries on one line stay two findings."""
+    run = run_check(RunOptions(paths=[FIXTURES / "SL301" / "django"], no_cache=True, jobs=1))
+    by_line: dict[int, list[str]] = {}
+    for f in run.result.findings:
+        if f.path == "shop/repeats.py":
+            by_line.setdefault(f.span.line, []).append(f.message)
+    assert len(by_line[9]) == 1, by_line[9]
+    assert "twice on this line" in by_line[9][0] and "two Django ORM queries" in by_line[9][0]
+    assert len(by_line[11]) == 2, by_line[11]

@@ -60,13 +60,18 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             continue
         queries = project.queries
         children = _nested_calls(code)
+        direct: dict[tuple, list[tuple[Query, PerItem]]] = {}
         for q in queries.queries_in(rel):
             where = per_item(code, q.call, k, project, rel)
             if where is None or q.batch or _right_loop(project, rel, q, where, children):
                 continue
             if q.sql_verb is not None and q.sql_verb not in k["batchable-sql"]:
                 continue  # `KILL 42`, `SET …`, `LOCK …`: one per item is the only way
-            yield _direct(project, meta, rel, q, where)
+            chain = tuple(code.calls[cid] for cid in q.chain)
+            direct.setdefault(_same_on_line(chain, where), []).append((q, where))
+        for found in direct.values():
+            yield _direct(project, meta, rel, *found[0], times=len(found))
+        helpers: dict[tuple, list[tuple]] = {}
         for call in code.calls:
             if call is None or queries.query_at(rel, call.id) is not None:
                 continue
@@ -75,40 +80,82 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                 continue
             found = _query_behind(project, rel, call, where)
             if found is not None and not _right_loop_for_call(project, rel, call, where, children):
-                yield _through_helper(project, meta, rel, call, where, *found)
+                helpers.setdefault(_same_on_line((call,), where), []).append((call, where, found))
+        for same in helpers.values():
+            call, where, found = same[0]
+            yield _through_helper(project, meta, rel, call, where, *found, times=len(same))
         yield from _lazy_relations(project, meta, rel, code)
+
+
+def _same_on_line(chain: tuple[Call, ...], where: PerItem) -> tuple:
+    """One finding per query on a line: `qs.first().name if qs.first() else None` repeats one
+    query, and two identical messages at one place tell the reader nothing the first did not;
+    the one finding counts them. The same call with other arguments is another query."""
+    return (
+        chain[-1].span.line,
+        where.span,
+        tuple((c.text, c.name, repr(c.args), repr(c.kwargs)) for c in chain),
+    )
 
 
 # ── the finding ──
 
 
-def _direct(project: Project, meta: RuleMeta, rel: str, q: Query, where: PerItem) -> Finding:
+def _direct(
+    project: Project, meta: RuleMeta, rel: str, q: Query, where: PerItem, times: int = 1
+) -> Finding:
     code = project.code(rel)
     return report(
         meta,
         rel,
         q.call.span,
-        f"{'Iterating ' if q.evaluated else ''}{_code(q.text)} runs "
-        f"{_how_often(code, where, project.knowledge)}: one {q.label} "
-        f"query per item, each {_round_trip(project, q)}.",
-        fix=_fix(project, q),
+        f"{'Iterating ' if q.evaluated else ''}{_code(q.text)}{_written(times)} runs "
+        f"{_how_often(code, where, project.knowledge)}: {_count(times)} {q.label} "
+        f"{'query' if times == 1 else 'queries'} per item, each {_round_trip(project, q)}.",
+        fix=_fix(project, q) + _reuse(times),
         confidence=q.confidence,
     )
 
 
 def _through_helper(
-    project: Project, meta: RuleMeta, rel: str, call: Call, where: PerItem, reach, q: Query
+    project: Project,
+    meta: RuleMeta,
+    rel: str,
+    call: Call,
+    where: PerItem,
+    reach,
+    q: Query,
+    times: int = 1,
 ) -> Finding:
     code = project.code(rel)
     return report(
         meta,
         rel,
         call.span,
-        f"`{call.text}(…)` runs {_how_often(code, where, project.knowledge)}, and it queries "
-        f"the database: `{call.text}` → {reach.describe()}. That is one {q.label} query per item.",
-        fix=_fix(project, q) + f" Give `{call.text}` the whole list instead of one item.",
+        f"`{call.text}(…)`{_written(times)} runs {_how_often(code, where, project.knowledge)}, "
+        f"and it queries the database: `{call.text}` → {reach.describe()}. That is "
+        f"{_count(times)} {q.label} {'query' if times == 1 else 'queries'} per item.",
+        fix=_fix(project, q)
+        + f" Give `{call.text}` the whole list instead of one item."
+        + _reuse(times),
         confidence=q.confidence,
     )
+
+
+def _written(times: int) -> str:
+    if times == 1:
+        return ""
+    return f", written {'twice' if times == 2 else f'{times} times'} on this line,"
+
+
+def _count(times: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(times, str(times))
+
+
+def _reuse(times: int) -> str:
+    if times == 1:
+        return ""
+    return " Also keep the first result in a variable instead of running it again on this line."
 
 
 def _code(text: str) -> str:
