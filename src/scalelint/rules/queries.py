@@ -2,7 +2,8 @@
 
 A page that lists twenty posts and then asks the database for each post's author makes
 twenty-one round trips, each holding one of the few pooled connections an instance has. At
-fifty concurrent users the pool runs dry and requests queue until they time out. SL301 finds
+fifty concurrent users the pool runs dry and requests queue until they time out; over an HTTP
+driver, which holds no connection, each is a network round trip of its own. SL301 finds
 the query that runs once per item — directly, through a helper the loop calls, or through a
 Django relation touched on each row — and stays silent on the loops where a query per turn is
 right: paging through a table, one query per chunk of ids, retrying, polling, a handful of
@@ -164,10 +165,17 @@ def _code(text: str) -> str:
 
 
 def _round_trip(project: Project, q: Query) -> str:
-    spec = project.knowledge["query-apis"].get(q.api)
+    """What one query costs: a pooled connection held for a round trip, unless the client it
+    runs on keeps no connection (Drizzle over an HTTP driver) or the API never does (Neon's
+    `neon()`, PlanetScale, supabase-js): then a network round trip of its own."""
+    k = project.knowledge
+    spec = k["query-apis"].get(q.api)
     if spec is None:  # one of the project's own query helpers
         return "a round trip to the database"
-    return spec.get("round-trip", "a round trip holding one of the few pooled connections")
+    client = next((e for e in k["db-clients"] if e["id"] == q.client), {}) if q.client else {}
+    return client.get("round-trip") or spec.get(
+        "round-trip", "a round trip holding one of the few pooled connections"
+    )
 
 
 def _how_often(code: CodeFacts, where: PerItem, knowledge: dict) -> str:
