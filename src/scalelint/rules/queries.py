@@ -230,8 +230,10 @@ def _right_loop(
 def _collected_for_batch(code: CodeFacts, q: Query, k: dict) -> bool:
     """`ops.push(prisma.post.update(…))` in the loop and `prisma.$transaction(ops)` after it:
     the queries go out together in one transaction. Only `Promise.all(ops)` (or nothing we
-    can see) leaves them per item; an array handed somewhere unknown stays silent."""
-    if q.call.awaited or q.call.parent is None:
+    can see) leaves them per item; an array handed somewhere unknown stays silent. Python
+    has no such pending query: `out.append(Line.objects.get(pk=i))` runs it right there, and
+    coroutines collected for `asyncio.gather` still run one query per item."""
+    if q.call.awaited or q.call.parent is None or code.language == "python":
         return False
     holder = code.calls[q.call.parent]
     if holder.name not in ("push", "unshift", "append") or not holder.path:
