@@ -66,6 +66,7 @@ class Receiver:
     confidence: str = "high"
     instance: bool = False  # one row of a model (`order: Order`, `Order(…)`), not the model
     related: bool = False  # a row's relation (`order.lines`): the caller may have prefetched it
+    client: str | None = None  # the db-clients construction it was made by, when one was seen
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Query:
     chain: tuple[int, ...]  # call ids, first to last
     evaluated: str = ""  # Django: "iterated" when a lazy queryset runs by iteration
     related: bool = False  # made on a row's relation (`order.lines.filter(…)`)
+    client: str | None = None  # the db-clients id of the construction it runs on, when known
 
     @property
     def unique(self) -> bool:
@@ -204,7 +206,7 @@ class QueryIndex:
         if not (self._words & set(names)) and not evaluated:
             return None
         found = self.receivers(rel, Ref(base), head.function)
-        receivers = sorted(found.receivers, key=lambda r: (r.api, r.model or ""))
+        receivers = sorted(found.receivers, key=lambda r: (r.api, r.model or "", r.client or ""))
         if not receivers and found.unknown:
             receivers = self._by_name(head, first)
         for r in receivers:
@@ -266,6 +268,7 @@ class QueryIndex:
             chain=tuple(c.id for c in chain),
             evaluated=how,
             related=r.related,
+            client=r.client,
         )
 
     def _row_method_queries(self, r: Receiver, name: str) -> bool:
@@ -583,7 +586,7 @@ class QueryIndex:
         made = self.project.construction_at(rel, call.id)
         if made is not None:
             api = self.client_api.get(made.id)
-            return Resolved(frozenset({Receiver(api)})) if api else NOTHING
+            return Resolved(frozenset({Receiver(api, client=made.id)})) if api else NOTHING
         ext = external_callee(code, call)
         if ext is not None:
             hit = self._match_external(ext[0], ext[1], "constructors")

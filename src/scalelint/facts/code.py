@@ -250,6 +250,9 @@ class Read:
     span: Span
     function: int | None
     loop: int | None
+    operator: str = (
+        ""  # the read, or the call made on it, is an operand of this: `qs | x.rel.all()`
+    )
 
 
 @dataclass(slots=True)

@@ -324,7 +324,9 @@ class _PyWalk(SourceWalk):
                     chain = self.chain(node) if b is not None and b.kind == "loop" else None
                     if chain is not None:
                         self.facts.reads.append(
-                            Read(chain, self.span(node), self.function, self.loop)
+                            Read(
+                                chain, self.span(node), self.function, self.loop, _operand_of(node)
+                            )
                         )
         for c in node.named_children:
             self.visit(c)
@@ -773,6 +775,24 @@ class _PyWalk(SourceWalk):
             if len(parts) == 3:
                 return Alt((self.value_of(parts[0], depth + 1), self.value_of(parts[2], depth + 1)))
         return Unknown(self.text(node, 40))
+
+
+def _operand_of(node) -> str:
+    """The binary operator whose operand is `node`, or the call made on it: "|" for
+    `a | x.rel.all()` and for `a |= x.rel.all()`."""
+    parent = node.parent
+    if (
+        parent is not None
+        and parent.type == "call"
+        and parent.child_by_field_name("function") == node
+    ):
+        node, parent = parent, parent.parent
+    if parent is None or parent.type not in ("binary_operator", "augmented_assignment"):
+        return ""
+    if parent.type == "augmented_assignment" and parent.child_by_field_name("right") != node:
+        return ""
+    op = parent.child_by_field_name("operator")
+    return op.text.decode().removesuffix("=") if op is not None else ""
 
 
 def _unwrap(node):

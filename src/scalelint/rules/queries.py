@@ -2,7 +2,8 @@
 
 A page that lists twenty posts and then asks the database for each post's author makes
 twenty-one round trips, each holding one of the few pooled connections an instance has. At
-fifty concurrent users the pool runs dry and requests queue until they time out. SL301 finds
+fifty concurrent users the pool runs dry and requests queue until they time out; over an HTTP
+driver, which holds no connection, each is a network round trip of its own. SL301 finds
 the query that runs once per item — directly, through a helper the loop calls, or through a
 Django relation touched on each row — and stays silent on the loops where a query per turn is
 right: paging through a table, one query per chunk of ids, retrying, polling, a handful of
@@ -60,13 +61,18 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
             continue
         queries = project.queries
         children = _nested_calls(code)
+        direct: dict[tuple, list[tuple[Query, PerItem]]] = {}
         for q in queries.queries_in(rel):
             where = per_item(code, q.call, k, project, rel)
             if where is None or q.batch or _right_loop(project, rel, q, where, children):
                 continue
             if q.sql_verb is not None and q.sql_verb not in k["batchable-sql"]:
                 continue  # `KILL 42`, `SET …`, `LOCK …`: one per item is the only way
-            yield _direct(project, meta, rel, q, where)
+            chain = tuple(code.calls[cid] for cid in q.chain)
+            direct.setdefault(_same_on_line(chain, where), []).append((q, where))
+        for found in direct.values():
+            yield _direct(project, meta, rel, *found[0], times=len(found))
+        helpers: dict[tuple, list[tuple]] = {}
         for call in code.calls:
             if call is None or queries.query_at(rel, call.id) is not None:
                 continue
@@ -75,40 +81,82 @@ def query_in_loop(project: Project, meta: RuleMeta) -> Iterator[Finding]:
                 continue
             found = _query_behind(project, rel, call, where)
             if found is not None and not _right_loop_for_call(project, rel, call, where, children):
-                yield _through_helper(project, meta, rel, call, where, *found)
+                helpers.setdefault(_same_on_line((call,), where), []).append((call, where, found))
+        for same in helpers.values():
+            call, where, found = same[0]
+            yield _through_helper(project, meta, rel, call, where, *found, times=len(same))
         yield from _lazy_relations(project, meta, rel, code)
+
+
+def _same_on_line(chain: tuple[Call, ...], where: PerItem) -> tuple:
+    """One finding per query on a line: `qs.first().name if qs.first() else None` repeats one
+    query, and two identical messages at one place tell the reader nothing the first did not;
+    the one finding counts them. The same call with other arguments is another query."""
+    return (
+        chain[-1].span.line,
+        where.span,
+        tuple((c.text, c.name, repr(c.args), repr(c.kwargs)) for c in chain),
+    )
 
 
 # ── the finding ──
 
 
-def _direct(project: Project, meta: RuleMeta, rel: str, q: Query, where: PerItem) -> Finding:
+def _direct(
+    project: Project, meta: RuleMeta, rel: str, q: Query, where: PerItem, times: int = 1
+) -> Finding:
     code = project.code(rel)
     return report(
         meta,
         rel,
         q.call.span,
-        f"{'Iterating ' if q.evaluated else ''}{_code(q.text)} runs "
-        f"{_how_often(code, where, project.knowledge)}: one {q.label} "
-        f"query per item, each {_round_trip(project, q)}.",
-        fix=_fix(project, q),
+        f"{'Iterating ' if q.evaluated else ''}{_code(q.text)}{_written(times)} runs "
+        f"{_how_often(code, where, project.knowledge)}: {_count(times)} {q.label} "
+        f"{'query' if times == 1 else 'queries'} per item, each {_round_trip(project, q)}.",
+        fix=_fix(project, q) + _reuse(times),
         confidence=q.confidence,
     )
 
 
 def _through_helper(
-    project: Project, meta: RuleMeta, rel: str, call: Call, where: PerItem, reach, q: Query
+    project: Project,
+    meta: RuleMeta,
+    rel: str,
+    call: Call,
+    where: PerItem,
+    reach,
+    q: Query,
+    times: int = 1,
 ) -> Finding:
     code = project.code(rel)
     return report(
         meta,
         rel,
         call.span,
-        f"`{call.text}(…)` runs {_how_often(code, where, project.knowledge)}, and it queries "
-        f"the database: `{call.text}` → {reach.describe()}. That is one {q.label} query per item.",
-        fix=_fix(project, q) + f" Give `{call.text}` the whole list instead of one item.",
+        f"`{call.text}(…)`{_written(times)} runs {_how_often(code, where, project.knowledge)}, "
+        f"and it queries the database: `{call.text}` → {reach.describe()}. That is "
+        f"{_count(times)} {q.label} {'query' if times == 1 else 'queries'} per item.",
+        fix=_fix(project, q)
+        + f" Give `{call.text}` the whole list instead of one item."
+        + _reuse(times),
         confidence=q.confidence,
     )
+
+
+def _written(times: int) -> str:
+    if times == 1:
+        return ""
+    return f", written {'twice' if times == 2 else f'{times} times'} on this line,"
+
+
+def _count(times: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(times, str(times))
+
+
+def _reuse(times: int) -> str:
+    if times == 1:
+        return ""
+    return " Also keep the first result in a variable instead of running it again on this line."
 
 
 def _code(text: str) -> str:
@@ -117,10 +165,17 @@ def _code(text: str) -> str:
 
 
 def _round_trip(project: Project, q: Query) -> str:
-    spec = project.knowledge["query-apis"].get(q.api)
+    """What one query costs: a pooled connection held for a round trip, unless the client it
+    runs on keeps no connection (Drizzle over an HTTP driver) or the API never does (Neon's
+    `neon()`, PlanetScale, supabase-js): then a network round trip of its own."""
+    k = project.knowledge
+    spec = k["query-apis"].get(q.api)
     if spec is None:  # one of the project's own query helpers
         return "a round trip to the database"
-    return spec.get("round-trip", "a round trip holding one of the few pooled connections")
+    client = next((e for e in k["db-clients"] if e["id"] == q.client), {}) if q.client else {}
+    return client.get("round-trip") or spec.get(
+        "round-trip", "a round trip holding one of the few pooled connections"
+    )
 
 
 def _how_often(code: CodeFacts, where: PerItem, knowledge: dict) -> str:
@@ -175,8 +230,10 @@ def _right_loop(
 def _collected_for_batch(code: CodeFacts, q: Query, k: dict) -> bool:
     """`ops.push(prisma.post.update(…))` in the loop and `prisma.$transaction(ops)` after it:
     the queries go out together in one transaction. Only `Promise.all(ops)` (or nothing we
-    can see) leaves them per item; an array handed somewhere unknown stays silent."""
-    if q.call.awaited or q.call.parent is None:
+    can see) leaves them per item; an array handed somewhere unknown stays silent. Python
+    has no such pending query: `out.append(Line.objects.get(pk=i))` runs it right there, and
+    coroutines collected for `asyncio.gather` still run one query per item."""
+    if q.call.awaited or q.call.parent is None or code.language == "python":
         return False
     holder = code.calls[q.call.parent]
     if holder.name not in ("push", "unshift", "append") or not holder.path:
@@ -550,6 +607,8 @@ def _lazy_relations(
             r = relations.get(q.model, read.path[1])
             if r is None or _covered(r, read.path, selected, prefetched, all_fks):
                 continue
+            if _combined(project, q, r, read):
+                continue
             reported.add(r.attr)
             if _read_before(seen, loop, r.attr):
                 continue
@@ -578,6 +637,16 @@ def _lazy_relations(
                 fix=fix,
                 confidence="medium",
             )
+
+
+def _combined(project: Project, q: Query, r, read) -> bool:
+    """`qs = qs | row.products.all()`: the relation's queryset is only joined into another
+    one, which runs once wherever it is used — not on this row."""
+    if not r.many or len(read.path) < 3:
+        return False
+    lazy = project.queries.lazy_calls.get(q.api, set())
+    combines = project.knowledge["query-apis"][q.api].get("combines", ())
+    return read.path[2] in lazy and read.operator in combines
 
 
 def _read_before(seen: set[tuple], loop, attr: str) -> bool:
