@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,8 +22,6 @@ from scalelint.config import Config, check_selector, find_config, load_config, s
 from scalelint.discover import Discovery, common_start, discover, find_root, names_a_folder
 from scalelint.extraction import hash_files
 from scalelint.findings import Diagnostic, Finding, RunResult
-
-log = logging.getLogger("scalelint")
 
 
 @dataclass
