@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scalelint.facts.code import CallResult, CodeFacts, FnValue, Obj, Ref, Str, Value
+from scalelint.facts.code import Call, CallResult, CodeFacts, FnValue, Obj, Ref, Str, Value
 
 if TYPE_CHECKING:
     from scalelint.analysis.project import Project
@@ -246,7 +246,7 @@ def _python_routes(project: Project, rel: str, code: CodeFacts, out: list[Handle
             call = code.calls[d.call]
             if call.name not in decorators or call.path is None:
                 continue
-            route = _route_string(call.args[0]) if call.args else None
+            route = _python_route(call)
             if route is None and call.name != "api_view":
                 continue
             method = decorators[call.name]
@@ -279,6 +279,15 @@ def _python_routes(project: Project, rel: str, code: CodeFacts, out: list[Handle
         for fn in code.functions:
             if fn.parent is None and fn.class_name is None and fn.params[:1] == ("request",):
                 out.append(Handler(rel, fn.id, "Django view", "*", f"/{fn.name}"))
+
+
+def _python_route(call: Call) -> str | None:
+    """The path a route decorator registers: `@router.post("/webhook")`; `@router.post("")`
+    is the path of the router's own prefix (FastAPI), written here as "/"."""
+    path = call.args[0] if call.args else call.kwarg("path")
+    if isinstance(path, Str) and path.value == "":
+        return "/"
+    return _route_string(path) if path is not None else None
 
 
 def _python_framework(code: CodeFacts) -> str:
