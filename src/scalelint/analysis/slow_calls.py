@@ -225,7 +225,9 @@ class SlowCalls:
                 continue
             chain, (srel, scall, slow, deferral) = found[0]
             also: dict[tuple[str, str], SlowCall] = {}
-            for _, (_, _, other, _) in found[1:]:
+            for _, (_, _, other, d) in found[1:]:
+                if (d is None) != (deferral is None):
+                    continue  # "waits for X; also Y" names only what it waits for alike
                 if (other.kind, other.sdk) != (slow.kind, slow.sdk):
                     also.setdefault((other.kind, other.sdk), other)
             reach = Reach(chain, srel, scall)
