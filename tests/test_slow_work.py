@@ -122,6 +122,34 @@ def test_deferral_and_named_helpers(tmp_path):
     ]
 
 
+def test_other_slow_calls_named_only_when_waited_for_alike(tmp_path):
+    """The "also" list of a waited-for call leaves out what a helper defers itself."""
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a"}',
+            "app.ts": (
+                "import Stripe from 'stripe';\nimport { Resend } from 'resend';\n"
+                "import { waitUntil } from '@vercel/functions';\n"
+                "const stripe = new Stripe('k');\nconst resend = new Resend();\n"
+                "async function settle(id: string) {\n"
+                "  await stripe.paymentIntents.create({ amount: 1, currency: 'usd' });\n"
+                "  waitUntil(resend.emails.send({}));\n"
+                "}\n"
+                "export async function handler() {\n"
+                "  await settle('x');\n"
+                "}\n"
+            ),
+        },
+    )
+    code = p.code("app.ts")
+    handler = next(f for f in code.functions if f.name == "handler")
+    [work] = p.slow_calls.work_behind(
+        "app.ts", handler.id, p.callgraph.calls_in("app.ts", handler.id)
+    )
+    assert (work.slow.kind, work.deferral, work.also) == ("stripe", None, ())
+
+
 def test_transactions_js_and_python(tmp_path):
     p = build(
         tmp_path,

@@ -16,10 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scalelint.facts.code import CallResult, CodeFacts, FnValue, Obj, Ref, Str, Value
+from scalelint.facts.code import Binding, Call, CallResult, CodeFacts, FnValue, Obj, Ref, Str, Value
 
 if TYPE_CHECKING:
+    from scalelint.analysis.callgraph import FunctionRef
     from scalelint.analysis.project import Project
+
+MAX_REEXPORTS = 4  # modules an exported handler is passed through
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,12 @@ def _file_routes(project: Project, rel: str, code: CodeFacts, routes, out: list[
         route = "/" + entry.get("route-prefix", "") + _clean_route(m.group("route"))
         route = route.rstrip("/") or "/"
         for export, method in entry["exports"].items():
-            fid = _exported_function(project, rel, code, export)
-            if fid is not None:
-                out.append(Handler(rel, fid, entry["framework"], method, route))
+            found = _exported_function(project, rel, code, export)
+            if found is not None:
+                out.append(Handler(*found, entry["framework"], method, route))
         if entry.get("serve-calls"):
-            for fid in _served_functions(project, rel, code):
-                out.append(Handler(rel, fid, entry["framework"], "*", route))
+            for found in _served_functions(project, rel, code):
+                out.append(Handler(*found, entry["framework"], "*", route))
         return
 
 
@@ -82,47 +85,77 @@ def _clean_route(route: str) -> str:
     return re.sub(r"/?index$", "", route)
 
 
-def _exported_function(project: Project, rel: str, code: CodeFacts, name: str) -> int | None:
+def _exported_function(
+    project: Project, rel: str, code: CodeFacts | None, name: str, depth: int = 0
+) -> FunctionRef | None:
+    """The function a module exports as `name`: written there, wrapped (`withAuth(fn)`), or
+    written in another module of the project and passed on (`export { POST } from
+    "@/modules/billing/route"`, or imported and exported again)."""
+    if code is None or depth > MAX_REEXPORTS:
+        return None
     for e in code.exports:
-        if e.name != name or e.source is not None:
+        if e.name != name:
+            continue
+        if e.source is not None:
+            target = project.modules.resolve_js(rel, e.source)
+            if target is not None and e.local not in (None, "*"):
+                found = _exported_function(
+                    project, target, project.code(target), e.local, depth + 1
+                )
+                if found is not None:
+                    return found
             continue
         value: Value | None = e.value
         if e.local is not None and (value is None or isinstance(value, Ref)):
             b = code.module_binding(e.local)
+            if b is not None and b.kind == "import":
+                found = _imported_function(project, rel, b, depth)
+                if found is not None:
+                    return found
+                continue
             value = b.value if b is not None else value
-        fid = _handler_function(project, rel, code, value)
-        if fid is not None:
-            return fid
+        found = _handler_function(project, rel, code, value)
+        if found is not None:
+            return found
     return None
+
+
+def _imported_function(project: Project, rel: str, b: Binding, depth: int) -> FunctionRef | None:
+    """`import { POST } from "@/modules/billing/route"`: the function that module exports."""
+    found_file = project.import_file(rel, b)
+    if found_file is None or found_file[1] or b.imported in (None, "*"):
+        return None
+    target = found_file[0]
+    return _exported_function(project, target, project.code(target), b.imported, depth + 1)
 
 
 def _handler_function(
     project: Project, rel: str, code: CodeFacts, value: Value | None
-) -> int | None:
-    """The function a handler export is: itself, or the callback a wrapper was given
-    (`export const POST = withAuth(async (req) => …)`)."""
+) -> FunctionRef | None:
+    """The function a handler is: itself, a project function it names (in this file or an
+    imported one), or the callback a wrapper was given (`export const POST = withAuth(async
+    (req) => …)`)."""
     if isinstance(value, FnValue):
-        return value.function
+        return rel, value.function
     if isinstance(value, Ref) and len(value.path) == 1:
-        found = project.callgraph.function_of(rel, value, None)
-        return found[1] if found is not None and found[0] == rel else None
+        return project.callgraph.function_of(rel, value, None)
     if isinstance(value, CallResult):
         call = code.calls[value.call]
         for arg in reversed(call.args):
-            fid = _handler_function(project, rel, code, arg)
-            if fid is not None:
-                return fid
+            found = _handler_function(project, rel, code, arg)
+            if found is not None:
+                return found
     return None
 
 
-def _served_functions(project: Project, rel: str, code: CodeFacts) -> list[int]:
+def _served_functions(project: Project, rel: str, code: CodeFacts) -> list[FunctionRef]:
     serve = [tuple(p) for p in project.knowledge["serve-calls"]]
     out = []
     for call in code.calls:
         if call.path in serve and call.args:
-            fid = _handler_function(project, rel, code, call.args[-1])
-            if fid is not None:
-                out.append(fid)
+            found = _handler_function(project, rel, code, call.args[-1])
+            if found is not None:
+                out.append(found)
     return out
 
 
@@ -160,18 +193,18 @@ def _registered_routes(project: Project, rel: str, code: CodeFacts, out: list[Ha
         if route is None:
             continue
         for arg in reversed(call.args[1:]):
-            fid = _handler_function(project, rel, code, arg)
-            if fid is not None:
-                out.append(Handler(rel, fid, framework.capitalize(), methods[call.name], route))
+            found = _handler_function(project, rel, code, arg)
+            if found is not None:
+                out.append(Handler(*found, framework.capitalize(), methods[call.name], route))
                 break
     for call in code.calls:  # fastify.route({ method, url, handler })
         if call.name == "route" and call.args and isinstance(call.args[0], Obj):
             opts = call.args[0]
             url, handler = _route_string(opts.get("url") or Str("")), opts.get("handler")
-            fid = _handler_function(project, rel, code, handler)
-            if url is not None and fid is not None:
+            found = _handler_function(project, rel, code, handler)
+            if url is not None and found is not None:
                 method = getattr(opts.get("method"), "value", "*")
-                out.append(Handler(rel, fid, framework.capitalize(), str(method).upper(), url))
+                out.append(Handler(*found, framework.capitalize(), str(method).upper(), url))
 
 
 def _method_path_registrations(
@@ -187,9 +220,9 @@ def _method_path_registrations(
         if not (isinstance(first, Str) and first.value in methods):
             continue
         route = _route_string(call.args[1])
-        fid = _handler_function(project, rel, code, call.args[-1])
-        if route is not None and fid is not None:
-            out.append(Handler(rel, fid, "router", first.value, route))
+        found = _handler_function(project, rel, code, call.args[-1])
+        if route is not None and found is not None:
+            out.append(Handler(*found, "router", first.value, route))
 
 
 def _route_string(value: Value) -> str | None:
@@ -212,11 +245,9 @@ def _module_root(source: str | None) -> str:
 def _js_exports(project: Project, rel: str, code: CodeFacts, out: list[Handler]) -> None:
     for e in code.exports:
         if e.name == "handler" and e.source is None:
-            fid = _exported_function(project, rel, code, "handler")
-            if fid is not None and code.functions[fid].params:
-                out.append(
-                    Handler(rel, fid, "Lambda handler", "*", "/" + posixpath.splitext(rel)[0])
-                )
+            found = _exported_function(project, rel, code, "handler")
+            if found is not None and project.code(found[0]).functions[found[1]].params:
+                out.append(Handler(*found, "Lambda handler", "*", "/" + posixpath.splitext(rel)[0]))
         if (
             e.name == "default"
             and isinstance(e.value, Obj)
@@ -225,9 +256,9 @@ def _js_exports(project: Project, rel: str, code: CodeFacts, out: list[Handler])
             out.append(Handler(rel, e.value.get("fetch").function, "Workers fetch", "*", "/"))
     if "use server" in code.directives:
         for e in code.exports:
-            fid = _exported_function(project, rel, code, e.name)
-            if fid is not None and code.functions[fid].is_async:
-                out.append(Handler(rel, fid, "Server Action", "POST", f"{rel}#{e.name}"))
+            found = _exported_function(project, rel, code, e.name)
+            if found is not None and project.code(found[0]).functions[found[1]].is_async:
+                out.append(Handler(*found, "Server Action", "POST", f"{rel}#{e.name}"))
 
 
 # ── Python ──
@@ -246,7 +277,7 @@ def _python_routes(project: Project, rel: str, code: CodeFacts, out: list[Handle
             call = code.calls[d.call]
             if call.name not in decorators or call.path is None:
                 continue
-            route = _route_string(call.args[0]) if call.args else None
+            route = _python_route(call)
             if route is None and call.name != "api_view":
                 continue
             method = decorators[call.name]
@@ -279,6 +310,15 @@ def _python_routes(project: Project, rel: str, code: CodeFacts, out: list[Handle
         for fn in code.functions:
             if fn.parent is None and fn.class_name is None and fn.params[:1] == ("request",):
                 out.append(Handler(rel, fn.id, "Django view", "*", f"/{fn.name}"))
+
+
+def _python_route(call: Call) -> str | None:
+    """The path a route decorator registers: `@router.post("/webhook")`; `@router.post("")`
+    is the path of the router's own prefix (FastAPI), written here as "/"."""
+    path = call.args[0] if call.args else call.kwarg("path")
+    if isinstance(path, Str) and path.value == "":
+        return "/"
+    return _route_string(path) if path is not None else None
 
 
 def _python_framework(code: CodeFacts) -> str:

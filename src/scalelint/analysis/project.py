@@ -16,13 +16,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from scalelint.analysis.callgraph import CallGraph
+from scalelint.analysis.callgraph import CallGraph, FunctionRef
 from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
 from scalelint.analysis.pools import PoolFacts
 from scalelint.analysis.queries import QueryIndex
 from scalelint.analysis.slow_calls import SlowCalls
+from scalelint.analysis.transactions import Wrapper, find_transaction_wrappers
 from scalelint.analysis.values import arg_at
 from scalelint.analysis.webhooks import Webhook, find_webhooks
 from scalelint.context import ProjectContext
@@ -82,6 +83,11 @@ class Project:
     def webhooks(self) -> list[Webhook]:
         """The handlers that receive webhooks (see analysis/webhooks.py)."""
         return find_webhooks(self)
+
+    @cached_property
+    def transaction_wrappers(self) -> dict[FunctionRef, Wrapper]:
+        """Helpers that run their caller's callback inside a transaction (analysis/transactions.py)."""
+        return find_transaction_wrappers(self)
 
     def handler_of(self, rel: str, function: int | None) -> Handler | None:
         """The handler `function` is, or sits inside (a callback it defines)."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from scalelint.analysis.clients import external_callee
 from scalelint.analysis.patterns import callee_match, glob_match
-from scalelint.facts.code import Call, CallResult, CodeFacts, Ref
+from scalelint.facts.code import Binding, Call, CallResult, CodeFacts, Ref
 
 if TYPE_CHECKING:
     from scalelint.analysis.project import Project
@@ -128,6 +128,9 @@ class SdkCalls:
             if call.path[0] in ("this", "self", "cls"):
                 return None
             member = ".".join(call.path[1:])
+            typed = self._declared_client(rel, code, code.lookup(call.path[0], call.function))
+            if typed is not None:
+                return Client(typed, member)
             for o in self.project.origins(rel, Ref(call.path[:1]), call.function):
                 if o.call is None:
                     continue
@@ -140,6 +143,26 @@ class SdkCalls:
             if made is not None:
                 return Client(made.made_by, _join(made.member, call.name))
         return None
+
+    def _declared_client(
+        self, rel: str, code: CodeFacts, b: Binding | None
+    ) -> tuple[str, str] | None:
+        """A parameter whose declared type is an outside client class (`stripe: Stripe` with
+        `import Stripe from "stripe"`, `client: StripeClient`): that class, as the
+        (package, name) a constructor call of it would have."""
+        if b is None or b.kind != "param" or not b.type_text:
+            return None
+        path = b.type_text.strip().split(".")
+        if not all(part.isidentifier() for part in path):
+            return None  # a union, a generic, an object shape
+        t = code.lookup(path[0], b.function)
+        if t is None or t.kind not in ("import", "type") or not t.source:
+            return None
+        if t.source.startswith((".", "/", "@/", "~/")) or self.project.import_file(rel, t):
+            return None  # a type of the project's own
+        imported = t.imported or t.name
+        name = ".".join(path[1:] if imported == "*" else (imported, *path[1:]))
+        return _module(code, t.source), name
 
     def _maker(self, rel: str, call_id: int, depth: int) -> Client | None:
         """What made the object a call returned: an outside constructor (member ""), or a

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scalelint.analysis.callgraph import Reach
+from scalelint.analysis.failures import on_failure_path
 from scalelint.analysis.patterns import glob_match
 from scalelint.analysis.sdk_calls import SdkCalls
 from scalelint.analysis.values import first_arg_at, url_sources
@@ -200,25 +201,34 @@ class SlowCalls:
 
     # ── slow work behind calls ──
     def work_behind(
-        self, rel: str, function: int | None, calls: list[Call], skip: tuple[str, ...] = ()
+        self,
+        rel: str,
+        function: int | None,
+        calls: list[Call],
+        skip: tuple[str, ...] = (),
+        failures: bool = True,
     ) -> list[SlowWork]:
         """The slow work each of `calls` (found in `function`) leads to, directly or through
         the project's functions up to MAX_DEPTH calls deep: one record per call that leads
         to some, naming the first undeferred slow call behind it (else an in-process deferred
         one). Work a durable queue takes is left out, and so are calls in helpers defined in
         `function` that run only when called (they are reached through that call), and
-        whatever runs inside project functions whose names match `skip` (any case)."""
+        whatever runs inside project functions whose names match `skip` (any case), and —
+        with `failures` False — calls that run only once something has failed (a catch clause
+        that rethrows or answers with an error status: analysis/failures.py)."""
         graph = self.project.callgraph
         out = []
         for call in calls:
             if not graph.runs_with(rel, call, function):
                 continue
-            found = self._behind_call(rel, call, MAX_DEPTH, set(), skip)
+            found = self._behind_call(rel, call, MAX_DEPTH, set(), (skip, failures))
             if not found:
                 continue
             chain, (srel, scall, slow, deferral) = found[0]
             also: dict[tuple[str, str], SlowCall] = {}
-            for _, (_, _, other, _) in found[1:]:
+            for _, (_, _, other, d) in found[1:]:
+                if (d is None) != (deferral is None):
+                    continue  # "waits for X; also Y" names only what it waits for alike
                 if (other.kind, other.sdk) != (slow.kind, slow.sdk):
                     also.setdefault((other.kind, other.sdk), other)
             reach = Reach(chain, srel, scall)
@@ -226,8 +236,11 @@ class SlowCalls:
         return sorted(out, key=lambda w: (w.entry_rel, w.entry.span.line, w.entry.span.col))
 
     def _behind_call(
-        self, rel: str, call: Call, depth: int, active: set, skip: tuple[str, ...]
+        self, rel: str, call: Call, depth: int, active: set, mode: _Mode
     ) -> list[_Found]:
+        skip, failures = mode
+        if not failures and on_failure_path(self.project, rel, call):
+            return []
         here = self._deferral_at(rel, call)
         if here is not None and here.durable:
             return []
@@ -239,16 +252,16 @@ class SlowCalls:
         if skip and glob_match(call.name.lower(), skip):
             target = None
         if target is not None and depth > 0 and target not in active:
-            for chain, (srel, scall, s, d) in self._summary(target, depth - 1, active, skip):
+            for chain, (srel, scall, s, d) in self._summary(target, depth - 1, active, mode):
                 found.append((((rel, call), *chain), (srel, scall, s, here or d)))
         found.sort(key=lambda f: (f[1][3] is not None, not f[1][2].certain, len(f[0])))
         return found
 
     def _summary(
-        self, target: tuple[str, int], depth: int, active: set, skip: tuple[str, ...]
+        self, target: tuple[str, int], depth: int, active: set, mode: _Mode
     ) -> list[_Found]:
         """The slow work a project function leads to, best first (memoised per depth)."""
-        key = (target, depth, skip)
+        key = (target, depth, mode)
         if key in self._summaries:
             return self._summaries[key]
         rel, fid = target
@@ -257,10 +270,11 @@ class SlowCalls:
         found: list[_Found] = []
         for call in graph.calls_in(rel, fid):
             if graph.runs_with(rel, call, fid):
-                found.extend(self._behind_call(rel, call, depth, active, skip))
+                found.extend(self._behind_call(rel, call, depth, active, mode))
         found.sort(key=lambda f: (f[1][3] is not None, not f[1][2].certain, len(f[0])))
         self._summaries[key] = found[:SUMMARY_SIZE]
         return self._summaries[key]
 
 
 _Found = tuple[tuple, tuple]  # (chain of (rel, call) hops, (rel, call, SlowCall, Deferral|None))
+_Mode = tuple[tuple[str, ...], bool]  # (helper names to skip, whether failure paths count)

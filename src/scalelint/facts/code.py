@@ -257,15 +257,20 @@ class Read:
 
 @dataclass(slots=True)
 class Block:
-    """A `with` statement (Python) or try statement, for code that runs inside it; or a
-    branch only development runs (`if (process.env.NODE_ENV !== "production")`)."""
+    """A `with` statement (Python), a try statement or one of its catch/except clauses, for
+    code that runs inside it; or a branch only development runs
+    (`if (process.env.NODE_ENV !== "production")`)."""
 
     id: int
-    kind: str  # "with", "try", "dev-only"
+    kind: str  # "with", "try", "catch" (its parent is the try), "dev-only"
     span: Span
     function: int | None
     parent: int | None
     items: tuple[Value, ...] = ()  # with-items: `session.begin()`, `transaction.atomic()`
+    # A catch clause's last statement, which says how the failure it handles ends: "throw"
+    # (throw, raise), "return" or "expression", with the value returned or evaluated.
+    exit: str | None = None
+    exit_value: Value | None = None
 
 
 @dataclass(slots=True)

@@ -38,6 +38,7 @@ from scalelint.facts.source import (
     SourceWalk,
     call_record,
     kind_table,
+    last_statement,
     skip,
 )
 from scalelint.parsers.treesitter import error_share, first_error, language, parse
@@ -819,10 +820,22 @@ class _JsWalk(SourceWalk):
         self.facts.blocks.append(block)
         saved_block, saved_fin = self.block, self.in_finally
         self.block = block.id
-        for part in ("body", "handler"):
-            child = node.child_by_field_name(part)
-            if child is not None:
-                self.visit(child)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            self.visit(body)
+        handler = node.child_by_field_name("handler")
+        if handler is not None:
+            catch = Block(
+                len(self.facts.blocks), "catch", self.span(handler), self.function, block.id
+            )
+            self.facts.blocks.append(catch)
+            self.block = catch.id
+            self.visit(handler)
+            self.block = block.id
+            clause = handler.child_by_field_name("body")
+            last = last_statement(clause) if clause is not None else None
+            if last is not None:
+                catch.exit, catch.exit_value = self.clause_exit(last)
         fin = node.child_by_field_name("finalizer")
         if fin is not None:
             self.in_finally = True

@@ -38,6 +38,7 @@ from scalelint.facts.source import (
     SourceWalk,
     call_record,
     kind_table,
+    last_statement,
     skip,
 )
 from scalelint.parsers.treesitter import error_share, first_error, language, parse
@@ -530,9 +531,22 @@ class _PyWalk(SourceWalk):
                 self.in_finally = True
                 self.visit(c)
                 self.in_finally = saved_fin
+            elif c.type in ("except_clause", "except_group_clause"):
+                self.except_clause(c, block.id)
             else:
                 self.visit(c)
         self.block, self.in_finally = saved_block, saved_fin
+
+    def except_clause(self, node, try_id: int) -> None:
+        catch = Block(len(self.facts.blocks), "catch", self.span(node), self.function, try_id)
+        self.facts.blocks.append(catch)
+        self.block = catch.id
+        self.visit(node)
+        self.block = try_id
+        body = next((c for c in node.named_children if c.type == "block"), None)
+        last = last_statement(body) if body is not None else None
+        if last is not None:
+            catch.exit, catch.exit_value = self.clause_exit(last)
 
     def await_node(self, node) -> None:
         """Marks the awaited call (see the JS walk: `Node.parent` is costly)."""
@@ -759,7 +773,7 @@ class _PyWalk(SourceWalk):
                 elif c.type == "dictionary_splat":
                     spread = True
             return Obj(tuple(items), spread, tuple(lines))
-        if t in ("list", "tuple", "set"):
+        if t in ("list", "tuple", "set", "expression_list"):  # `return body, 400` is a tuple
             return Arr(tuple(self.value_of(c, depth + 1) for c in node.named_children[:MAX_ITEMS]))
         if t == "boolean_operator":
             op = node.child_by_field_name("operator")

@@ -118,6 +118,22 @@ class SourceWalk:
     def leave(self, saved) -> None:
         self.function, self.loop, self.block, self.in_finally, self.call, self.arg_index = saved
 
+    def value_of(self, node, depth: int = 0) -> Value:
+        raise NotImplementedError  # each language's walk reads its own expressions
+
+    def clause_exit(self, statement) -> tuple[str | None, Value | None]:
+        """How a catch clause whose last statement this is ends: ("throw", None), or
+        ("return" | "expression", the value returned or evaluated)."""
+        t = statement.type
+        inner = next((c for c in statement.named_children if c.type != "comment"), None)
+        if t in ("throw_statement", "raise_statement"):
+            return "throw", None
+        if t == "return_statement":
+            return "return", self.value_of(inner) if inner is not None else None
+        if t == "expression_statement" and inner is not None:
+            return "expression", self.value_of(inner)
+        return None, None
+
     def comment(self, node, text: str) -> None:
         if "scalelint" not in text:
             return
@@ -159,6 +175,14 @@ def kind_table(language, handlers: dict) -> list:
         if language.node_kind_is_named(kind_id):
             table[kind_id] = handlers.get(language.node_kind_for_id(kind_id))
     return table
+
+
+def last_statement(block):
+    """The last statement of a block node (comments left out), or None when it is empty."""
+    for child in reversed(block.named_children):
+        if child.type != "comment":
+            return child
+    return None
 
 
 def skip(*_) -> None:

@@ -36,7 +36,10 @@ def slow_call_in_webhook(project: Project, meta: RuleMeta) -> Iterator[Finding]:
     verifiers = tuple(n.lower() for n in project.knowledge["verification-helper-names"])
     for hook in project.webhooks:
         calls = project.callgraph.calls_in(hook.rel, hook.function)
-        for work in slow.work_behind(hook.rel, hook.function, calls, skip=verifiers):
+        # a catch clause that rethrows or answers 4xx/5xx has failed the delivery already
+        for work in slow.work_behind(
+            hook.rel, hook.function, calls, skip=verifiers, failures=False
+        ):
             if work.deferral is None and _after_answer(hook, work):
                 work = replace(
                     work, deferral=Deferral(f"code after `{hook.answered.text}()`", False)
