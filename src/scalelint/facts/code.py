@@ -145,6 +145,9 @@ class Function:
     decorators: tuple[Value, ...] = ()
     class_name: str | None = None
     directives: tuple[str, ...] = ()  # "use cache", "use server"
+    # JS: per parameter name, (argument position, property it is destructured from);
+    # position -1 for a rest parameter. Empty where not known (Python).
+    param_slots: tuple[tuple[int, str | None], ...] = ()
 
 
 @dataclass(slots=True)
