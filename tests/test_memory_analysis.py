@@ -206,3 +206,27 @@ def test_a_destructured_property_carries_only_its_own_argument(tmp_path):
         NOTHING_LEVEL,
         NOTHING_LEVEL,
     ]
+
+
+def test_code_after_an_unconditional_return_never_runs():
+    js, _, _ = extract_js(
+        b"function f(id) {\n"
+        b"  if (a) return 0;\n"
+        b"  return load(id, (u) => { live[id] = u; });\n"
+        b"  dead[id] = 1;\n"
+        b"  load(id, (u) => { alsoDead[id] = u; });\n"
+        b"}\n",
+        "javascript",
+    )
+    assert {
+        a.target[0]: js.after_return(a.function, a.span.line, a.span.col) for a in js.assigns
+    } == {
+        "live": False,
+        "dead": True,
+        "alsoDead": True,
+    }
+    py, _, _ = extract_python(
+        b"def f(k):\n    if k:\n        return 1\n    raise KeyError(k)\n    CACHE[k] = 1\n"
+    )
+    (a,) = py.assigns
+    assert py.after_return(a.function, a.span.line, a.span.col)

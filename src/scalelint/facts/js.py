@@ -36,6 +36,7 @@ from scalelint.facts.source import (
     MAX_ITEMS,
     MAX_VALUE_DEPTH,
     SourceWalk,
+    body_end,
     call_record,
     kind_table,
     skip,
@@ -475,6 +476,7 @@ class _JsWalk(SourceWalk):
             class_name=class_name,
             directives=directives,
             param_slots=slots,
+            ends_at=body_end(body, "statement_block", ("return_statement", "throw_statement")),
         )
         if t in ("function_declaration", "generator_function_declaration") and name:
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
