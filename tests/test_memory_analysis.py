@@ -121,6 +121,12 @@ def test_closed_types(text, closed):
     assert closed_type(text) is closed
 
 
+def test_request_types_are_open_whatever_their_name():
+    assert closed_type("NextRequest")
+    assert not closed_type("NextRequest", frozenset({"NextRequest"}))
+    assert not closed_type("starlette.requests.Request", frozenset({"Request"}))
+
+
 def test_extractors_record_comparisons_and_parameter_types():
     js, _, _ = extract_js(
         b"function f(k: string, loc: Locale, { d }: T) {\n"

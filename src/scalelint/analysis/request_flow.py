@@ -107,6 +107,7 @@ class RequestFlow:
         self._request_imports = {
             (module, name) for module, name in project.knowledge["request-data-imports"]
         }
+        self._request_types = frozenset(project.knowledge["request-types"])
 
     # ── does this function run once per request? ──
     def runs_per_request(self, rel: str, function: int | None, depth: int = 0) -> Evidence:
@@ -292,7 +293,9 @@ class RequestFlow:
             return
         seen.add((b.id, bare, prop))
         if b.kind == "param":
-            if b.function is not None and not (bare and closed_type(b.type_text)):
+            if b.function is not None and not (
+                bare and closed_type(b.type_text, self._request_types)
+            ):
                 out.params.add((b.function, b.name, prop))
             return
         if b.kind == "import":
@@ -490,17 +493,17 @@ _OPEN_TYPES = frozenset(
 _TYPE_WORD = re.compile(r"[A-Za-z_][\w.]*")
 
 
-def closed_type(type_text: str | None) -> bool:
+def closed_type(type_text: str | None, open_names: frozenset[str] = frozenset()) -> bool:
     """A declared type with a fixed set of values — a union of literals, an enum, a named
     alias like `AcceptedLocale`, `bool`, `Literal["a", "b"]` — rather than `string`, `str`,
-    `int`, a list or an object shape."""
+    `int`, a list, an object shape or one of `open_names` (the request types)."""
     if not type_text:
         return False
     text = _STRING.sub("", type_text)
     if re.search(r"[\[\]{}<>()]", text) and not text.startswith(("Literal[", "typing.Literal[")):
         return False
     words = [w.rsplit(".", 1)[-1] for w in _TYPE_WORD.findall(text)]
-    return not any(w in _OPEN_TYPES for w in words)
+    return not any(w in _OPEN_TYPES or w in open_names for w in words)
 
 
 def _loop_of(code: CodeFacts, b: Binding) -> Loop | None:
