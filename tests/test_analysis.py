@@ -72,6 +72,34 @@ def test_registered_routes_express_hono_fastify(tmp_path):
     }
 
 
+def test_middleware_and_imported_controllers_run_per_request(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": '{"name": "a", "dependencies": {"express": "4"}}',
+            "server.js": (
+                "import express from 'express';\n"
+                "import { limit } from './mw.js';\nimport { show, wrap } from './users.js';\n"
+                "const app = express();\nconst router = express.Router();\n"
+                "app.use(express.json());\napp.use(limit);\napp.use('/users', router);\n"
+                "router.get('/:id', [limit], wrap(show));\napp.listen(3000);\n"
+            ),
+            "mw.js": "export function limit(req, res, next) { next(); }\n",
+            "users.js": (
+                "export async function show(req, res) {}\n"
+                "export const wrap = (fn) => (req, res) => fn(req, res);\n"
+            ),
+        },
+    )
+    described = {
+        (h.rel, p.code(h.rel).functions[h.function].name, h.describe()) for h in p.handlers
+    }
+    assert described == {
+        ("mw.js", "limit", "every route (Express middleware)"),
+        ("users.js", "show", "GET /:id (Express)"),
+    }
+
+
 def test_python_routes_and_django_views(tmp_path):
     p = build(
         tmp_path,

@@ -121,6 +121,12 @@ def test_closed_types(text, closed):
     assert closed_type(text) is closed
 
 
+def test_request_types_are_open_whatever_their_name():
+    assert closed_type("NextRequest")
+    assert not closed_type("NextRequest", frozenset({"NextRequest"}))
+    assert not closed_type("starlette.requests.Request", frozenset({"Request"}))
+
+
 def test_extractors_record_comparisons_and_parameter_types():
     js, _, _ = extract_js(
         b"function f(k: string, loc: Locale, { d }: T) {\n"
@@ -157,3 +163,76 @@ def test_python_tuple_reset_of_a_global_is_an_assignment():
     assert [(a.target, a.function) for a in py.assigns if a.function is not None] == [
         (("_pending",), 0)
     ]
+
+
+def test_parameter_slots_say_which_argument_and_property_a_name_comes_from():
+    js, _, _ = extract_js(
+        b"function f(this: Ctx, a: string, { b, c: d, e = 1, f: { g }, ...h }, [i], ...j) {}\n"
+        b"const k = (x) => x;\n",
+        "typescript",
+    )
+    f, k = js.functions
+    assert dict(zip(f.params, f.param_slots, strict=True)) == {
+        "a": (0, None),
+        "b": (1, "b"),
+        "d": (1, "c"),
+        "e": (1, "e"),
+        "g": (1, "f"),
+        "h": (1, None),
+        "i": (2, None),
+        "j": (-1, None),
+    }
+    assert k.param_slots == ((0, None),)
+
+
+def test_a_destructured_property_carries_only_its_own_argument(tmp_path):
+    p = build(
+        tmp_path,
+        {
+            "package.json": NEXT,
+            "lib/q.ts": "const queues = new Map<string, number>();\n"
+            "export function add({ name, body }: { name: string; body: unknown }) {\n"
+            "  queues.set(name, 1);\n"
+            "}\n"
+            "export function addTo(opts: { name: string; body: unknown }) {\n"
+            "  queues.set(opts.name, 1);\n"
+            "}\n",
+            "app/api/a/route.ts": 'import { add, addTo } from "@/lib/q";\n'
+            "export async function POST(req: Request) {\n"
+            "  const body = await req.json();\n"
+            '  add({ name: "mail", body });\n'
+            '  addTo({ name: "mail", body });\n'
+            "  return new Response('ok');\n"
+            "}\n",
+        },
+    )
+    flow = RequestFlow(p)
+    (use,) = module_containers(p)
+    assert [flow.value_evidence(w.rel, w.key, w.function).level for w in use.grows] == [
+        NOTHING_LEVEL,
+        NOTHING_LEVEL,
+    ]
+
+
+def test_code_after_an_unconditional_return_never_runs():
+    js, _, _ = extract_js(
+        b"function f(id) {\n"
+        b"  if (a) return 0;\n"
+        b"  return load(id, (u) => { live[id] = u; });\n"
+        b"  dead[id] = 1;\n"
+        b"  load(id, (u) => { alsoDead[id] = u; });\n"
+        b"}\n",
+        "javascript",
+    )
+    assert {
+        a.target[0]: js.after_return(a.function, a.span.line, a.span.col) for a in js.assigns
+    } == {
+        "live": False,
+        "dead": True,
+        "alsoDead": True,
+    }
+    py, _, _ = extract_python(
+        b"def f(k):\n    if k:\n        return 1\n    raise KeyError(k)\n    CACHE[k] = 1\n"
+    )
+    (a,) = py.assigns
+    assert py.after_return(a.function, a.span.line, a.span.col)

@@ -18,7 +18,7 @@ import pathspec
 from scalelint.analysis.clients import Construction, constructions_in
 from scalelint.analysis.values import url_sources
 from scalelint.config import Config
-from scalelint.facts.code import CallResult, CodeFacts, Obj, Value
+from scalelint.facts.code import CallResult, CodeFacts, FnValue, Obj, Str, Value
 from scalelint.facts.model import EnvVar, FileFacts, PrismaFacts
 from scalelint.urls import DbUrl, UrlClass, classify, parse_db_url
 
@@ -205,9 +205,40 @@ class ProjectContext:
             spec = pathspec.GitIgnoreSpec.from_lines(self.knowledge["not-request-path"])
             self._request_spec = spec
             self._script_files = _script_entries(self.files)
-        answer = not spec.match_file(rel) and rel not in self._script_files
+        answer = (
+            not spec.match_file(rel)
+            and rel not in self._script_files
+            and not self._declares_tests(rel)
+        )
         self._request_path[rel] = answer
         return answer
+
+    def _declares_tests(self, rel: str) -> bool:
+        """A test file named by a project's own convention (`*.clienttest.ts`) still declares
+        its suites at the top: `describe("…", () => …)` through a test runner's global or an
+        import from one. Nothing in a server calls an unbound `describe`."""
+        facts = self.files.get(rel)
+        code = facts.code if facts is not None else None
+        if code is None or code.language != "js":
+            return False
+        names = self.knowledge["test-suite-calls"]
+        runners = self.knowledge["test-runner-modules"]
+        for call in code.calls:
+            if (
+                call is None
+                or call.function is not None
+                or not call.path
+                or len(call.path) > 2
+                or call.path[0] not in names
+                or len(call.args) < 2
+                or not isinstance(call.args[0], Str)
+                or not any(isinstance(a, FnValue) for a in call.args[1:])
+            ):
+                continue
+            root = code.lookup(call.path[0], None)
+            if root is None or (root.kind == "import" and root.source in runners):
+                return True
+        return False
 
     # ── URLs ──
     def role_of(self, name: str) -> Role | None:

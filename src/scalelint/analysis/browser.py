@@ -8,7 +8,9 @@ that imports React's client-only hooks (server components cannot use them), a Re
 a single-page app — a package built by Vite or Create React App with no server framework —
 except those that run on a server anyway (edge functions, a Vercel `api/` folder, request
 handlers), and the `client/` half of a package that bundles a client with Vite and serves it
-from Express (Replit's layout). Tables: `rules/knowledge/browser.yml`.
+from Express (Replit's layout). A module that only browser code imports is browser code too:
+the helpers a Vue or React entry (`createApp(App).mount("#app")`) pulls in ship in its bundle,
+even where the package also holds a server. Tables: `rules/knowledge/browser.yml`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import posixpath
 import re
 from typing import TYPE_CHECKING
+
+from scalelint.facts.code import CodeFacts, Str
 
 if TYPE_CHECKING:
     from scalelint.analysis.project import Project
@@ -29,6 +33,59 @@ def is_browser_code(project: Project, rel: str, function: int | None = None) -> 
     code = project.code(rel)
     if code is None or code.language != "js":
         return False
+    if rel in project.browser_only_modules:
+        return True
+    for f in code.enclosing_functions(function):
+        name = f.name or ""
+        if _HOOK.match(name) or (rel.endswith(_JSX_FILES) and _COMPONENT.match(name)):
+            return True  # a React hook or component
+    return False
+
+
+def browser_only_modules(project: Project) -> frozenset[str]:
+    """Files that run in the browser: those that say so themselves, then, until nothing
+    changes, every module whose importers (in code that serves users, not tests or scripts)
+    all do. A module any server file imports stays a server module; an entry point nothing
+    imports decides for itself."""
+    found = {rel for rel, code in project.code_files() if _browser_file(project, rel, code)}
+    importers = _importers(project)
+    served = {h.rel for h in project.handlers}
+    changed = True
+    while changed:
+        changed = False
+        for rel, by in importers.items():
+            if rel not in found and rel not in served and by <= found:
+                found.add(rel)
+                changed = True
+    return frozenset(found)
+
+
+def _importers(project: Project) -> dict[str, set[str]]:
+    """Project JS module → the request-path files that import it at run time (`import`,
+    `require`, re-exports; not `import type`, which leaves nothing in the output)."""
+    ctx = project.context
+    out: dict[str, set[str]] = {}
+    for rel, code in project.code_files():
+        if code.language != "js" or not ctx.is_request_path(rel):
+            continue
+        targets = {project.import_target(rel, b) for b in code.bindings if b.kind == "import"}
+        for call in code.calls:
+            if call is not None and call.path == ("require",) and call.binding is None:
+                first = call.args[0] if call.args else None
+                if isinstance(first, Str):
+                    targets.add(project.modules.resolve_js(rel, first.value))
+        for e in code.exports:
+            if e.source is not None:
+                targets.add(project.modules.resolve_js(rel, e.source))
+        for target in targets:
+            if target is not None and target != rel:
+                out.setdefault(target, set()).add(rel)
+    return out
+
+
+def _browser_file(project: Project, rel: str, code: CodeFacts) -> bool:
+    if code.language != "js":
+        return False
     k = project.knowledge
     if "use client" in code.directives:
         return True
@@ -38,10 +95,6 @@ def is_browser_code(project: Project, rel: str, function: int | None = None) -> 
             return True
     if _calls_client_hook(code, client_imports):
         return True
-    for f in code.enclosing_functions(function):
-        name = f.name or ""
-        if _HOOK.match(name) or (rel.endswith(_JSX_FILES) and _COMPONENT.match(name)):
-            return True  # a React hook or component
     return _single_page_app_file(project, rel)
 
 

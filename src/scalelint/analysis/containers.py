@@ -201,6 +201,8 @@ class _WriteCollector:
         return b is not None and b.kind == "import" and b.imported in self.names
 
     def _write(self, use: ContainerUse, bucket: str, span: Span, function, text: str, **kw) -> None:
+        if self.code.after_return(function, span.line, span.col):
+            return  # written after an early `return`: never runs
         getattr(use, bucket).append(Write(self.rel, function, span, text, **kw))
 
     def _call(self, call: Call) -> None:

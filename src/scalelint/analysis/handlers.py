@@ -4,7 +4,9 @@ Pools created per request, N+1 queries, unbounded lists and slow webhook calls a
 problems on the request path, so every such rule starts here. Recognised, by the `handlers`
 knowledge tables: file-based routes (Next.js app and pages, SvelteKit, Remix, Astro, Nuxt,
 Netlify, Supabase Edge Functions) by path and export; `app.post("/path", fn)` on Express,
-Hono, Fastify, Koa and friends; FastAPI/Flask decorators; Django views wired in `urls.py`,
+Hono, Fastify, Koa and friends — the handler and the middleware in front of it, wherever the
+project defines them, and `app.use(fn)` middleware, which runs for every route;
+FastAPI/Flask decorators; Django views wired in `urls.py`,
 function views taking `request`, and class-based views; Server Actions; Lambda `handler`
 exports; Workers `fetch`.
 """
@@ -16,7 +18,18 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scalelint.facts.code import Binding, Call, CallResult, CodeFacts, FnValue, Obj, Ref, Str, Value
+from scalelint.facts.code import (
+    Arr,
+    Binding,
+    Call,
+    CallResult,
+    CodeFacts,
+    FnValue,
+    Obj,
+    Ref,
+    Str,
+    Value,
+)
 
 if TYPE_CHECKING:
     from scalelint.analysis.callgraph import FunctionRef
@@ -190,13 +203,16 @@ def _registered_routes(project: Project, rel: str, code: CodeFacts, out: list[Ha
         if call.name not in methods or call.path is None or len(call.path) < 2 or not call.args:
             continue
         route = _route_string(call.args[0])
-        if route is None:
+        label = framework.capitalize()
+        if route is not None:
+            runs = call.args[1:]
+        elif call.name == "use":  # `app.use(rateLimiter)`: middleware in front of every route
+            route, label, runs = "every route", f"{label} middleware", call.args
+        else:
             continue
-        for arg in reversed(call.args[1:]):
-            found = _handler_function(project, rel, code, arg)
-            if found is not None:
-                out.append(Handler(*found, framework.capitalize(), methods[call.name], route))
-                break
+        for arg in runs:
+            for frel, fid in _route_functions(project, rel, code, arg, call.function):
+                out.append(Handler(frel, fid, label, methods[call.name], route))
     for call in code.calls:  # fastify.route({ method, url, handler })
         if call.name == "route" and call.args and isinstance(call.args[0], Obj):
             opts = call.args[0]
@@ -223,6 +239,30 @@ def _method_path_registrations(
         found = _handler_function(project, rel, code, call.args[-1])
         if route is not None and found is not None:
             out.append(Handler(*found, "router", first.value, route))
+
+
+def _route_functions(
+    project: Project, rel: str, code: CodeFacts, value: Value, function: int | None
+) -> list[tuple[str, int]]:
+    """The functions a route registration runs on each request: its handler and the
+    middleware before it (`router.get("/users/:id", auth, [cache], getUser)`), wherever the
+    project defines them (`import { getUser } from "../controllers/users"`)."""
+    if isinstance(value, Arr):
+        return [
+            f for item in value.items for f in _route_functions(project, rel, code, item, function)
+        ]
+    if isinstance(value, Ref):
+        found = project.callgraph.function_of(rel, value, function)
+        return [found] if found is not None else []
+    if isinstance(value, CallResult):  # `asyncHandler(getUser)`: the callback a wrapper runs
+        call = code.calls[value.call]
+        for arg in reversed(call.args if call is not None else ()):
+            found = _route_functions(project, rel, code, arg, function)
+            if found:
+                return found
+        return []
+    found = _handler_function(project, rel, code, value)
+    return [found] if found is not None else []
 
 
 def _route_string(value: Value) -> str | None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from scalelint.analysis.browser import browser_only_modules
 from scalelint.analysis.callgraph import CallGraph, FunctionRef
 from scalelint.analysis.clients import Construction
 from scalelint.analysis.handlers import Handler, find_handlers
@@ -78,6 +79,11 @@ class Project:
     def slow_calls(self) -> SlowCalls:
         """Which calls are slow outside work, and whether the caller waits for them."""
         return SlowCalls(self)
+
+    @cached_property
+    def browser_only_modules(self) -> frozenset[str]:
+        """Files whose code runs in a browser tab (see analysis/browser.py)."""
+        return browser_only_modules(self)
 
     @cached_property
     def webhooks(self) -> list[Webhook]:

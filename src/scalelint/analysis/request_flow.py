@@ -27,6 +27,7 @@ from scalelint.facts.code import (
     CodeFacts,
     FnValue,
     Loop,
+    Obj,
     Ref,
     Str,
     Unknown,
@@ -34,6 +35,7 @@ from scalelint.facts.code import (
     walk_all,
     walk_values,
 )
+from scalelint.facts.source import MAX_ITEMS
 
 if TYPE_CHECKING:
     from scalelint.analysis.project import Project
@@ -90,7 +92,8 @@ class Sources:
     """What a value is made of: parameters of the functions around it, and whether it holds
     data fetched for this call (an awaited result, the request object of Flask/Next)."""
 
-    params: set[tuple[int, str]] = field(default_factory=set)  # (function, parameter name)
+    # (function, parameter name, the property read from it: `target.queueName` → "queueName")
+    params: set[tuple[int, str, str | None]] = field(default_factory=set)
     fresh: bool = False
 
 
@@ -105,6 +108,7 @@ class RequestFlow:
         self._request_imports = {
             (module, name) for module, name in project.knowledge["request-data-imports"]
         }
+        self._request_types = frozenset(project.knowledge["request-types"])
 
     # ── does this function run once per request? ──
     def runs_per_request(self, rel: str, function: int | None, depth: int = 0) -> Evidence:
@@ -164,18 +168,24 @@ class RequestFlow:
         found = []
         if src.fresh:
             found.append(self.runs_per_request(rel, function, depth))
-        for owner, name in sorted(src.params):
-            found.append(self.param_evidence(rel, owner, name, depth))
+        for owner, name, prop in sorted(src.params, key=lambda p: (p[0], p[1], p[2] or "")):
+            found.append(self.param_evidence(rel, owner, name, depth, prop))
         return strongest(found)
 
-    def param_evidence(self, rel: str, function: int, name: str, depth: int = 0) -> Evidence:
+    def param_evidence(
+        self, rel: str, function: int, name: str, depth: int = 0, prop: str | None = None
+    ) -> Evidence:
+        """Whether parameter `name` (or the property `prop` of it, when only that is read)
+        carries request data, through the project's calls of the function."""
         return _once(
             self._param,
-            (rel, function, name),
-            lambda: self._param_evidence(rel, function, name, depth),
+            (rel, function, name, prop),
+            lambda: self._param_evidence(rel, function, name, depth, prop),
         )
 
-    def _param_evidence(self, rel: str, function: int, name: str, depth: int) -> Evidence:
+    def _param_evidence(
+        self, rel: str, function: int, name: str, depth: int, prop: str | None
+    ) -> Evidence:
         project = self.project
         handled, code, fn = self._frame(rel, function)
         if handled is not None:
@@ -201,8 +211,9 @@ class RequestFlow:
             if call.function is None or not project.context.is_request_path(crel):
                 continue
             for arg in argument_values(code, fn, call, name):
-                ev = self.value_evidence(crel, arg, call.function, depth + 1)
-                found.append(ev.through(call.text))
+                for value in property_values(arg, prop):
+                    ev = self.value_evidence(crel, value, call.function, depth + 1)
+                    found.append(ev.through(call.text))
         return strongest(found)
 
     def call_sites_evidence(self, sites: list[tuple[str, Call]], depth: int = 0) -> Evidence:
@@ -232,13 +243,15 @@ class RequestFlow:
         function: int | None,
         depth: int,
         out: Sources,
-        seen: set[tuple[int, bool]],
+        seen: set[tuple[int, bool, str | None]],
     ) -> None:
         if value is None or depth > MAX_SOURCE_DEPTH:
             return
         for v in walk_values(value):
             if isinstance(v, Ref):
-                self._name(code, v.path[0], len(v.path) == 1, function, depth, out, seen)
+                self._name(
+                    code, v.path[0], len(v.path) == 1, function, depth, out, seen, _prop(v.path)
+                )
             elif isinstance(v, CallResult):
                 call = code.calls[v.call] if v.call < len(code.calls) else None
                 if call is None:
@@ -247,7 +260,8 @@ class RequestFlow:
                     out.fresh = True
                 if call.path:  # a method of the data itself: `email.toLowerCase()`, `req.json()`
                     bare = len(call.path) == 2
-                    self._name(code, call.path[0], bare, call.function, depth, out, seen)
+                    prop = _prop(call.path[:-1])
+                    self._name(code, call.path[0], bare, call.function, depth, out, seen, prop)
                 for arg in (*call.args, *(a for _, a in call.kwargs)):
                     self._collect(code, arg, call.function, depth + 1, out, seen)
                 if call.receiver is not None:
@@ -268,18 +282,22 @@ class RequestFlow:
         function: int | None,
         depth: int,
         out: Sources,
-        seen: set[tuple[int, bool]],
+        seen: set[tuple[int, bool, str | None]],
+        prop: str | None = None,
     ) -> None:
-        """`bare`: the name's own value is used (`locale`), not a field of it (`user.id`)."""
+        """`bare`: the name's own value is used (`locale`), not a field of it (`user.id`);
+        `prop`: the property read from it (`user.id` → "id"), when it is a plain one."""
         if name in ("this", "self", "cls", "super"):
             return
         b = code.lookup(name, function)
-        if b is None or (b.id, bare) in seen:
+        if b is None or (b.id, bare, prop) in seen:
             return
-        seen.add((b.id, bare))
+        seen.add((b.id, bare, prop))
         if b.kind == "param":
-            if b.function is not None and not (bare and closed_type(b.type_text)):
-                out.params.add((b.function, b.name))
+            if b.function is not None and not (
+                bare and closed_type(b.type_text, self._request_types)
+            ):
+                out.params.add((b.function, b.name, prop))
             return
         if b.kind == "import":
             if (b.source or "", b.imported or b.name) in self._request_imports:
@@ -294,9 +312,12 @@ class RequestFlow:
             return
         if b.kind not in ("const", "let", "var", "assign"):
             return
-        self._collect(code, b.value, b.function, depth + 1, out, seen)
-        for a in code.assigns:  # `let key; … key = …`
-            if a.binding == b.id and len(a.target) == 1 and a.value is not None:
+        for part in property_values(b.value, prop):  # `const opts = { queue: "mail", body }`
+            self._collect(code, part, b.function, depth + 1, out, seen)
+        for a in code.assigns:  # `let key; … key = …`, `opts.queue = …`
+            if a.binding != b.id or a.value is None:
+                continue
+            if len(a.target) == 1 or (prop is not None and a.target[1] in (prop, "[]")):
                 self._collect(code, a.value, a.function, depth + 1, out, seen)
 
     # ── who calls what ──
@@ -387,9 +408,16 @@ def _once(memo: dict, key, compute) -> Evidence:
 
 
 def argument_values(code: CodeFacts, fn, call: Call, name: str) -> list[Value]:
-    """The argument of `call` that becomes parameter `name` of `fn`; every argument when the
-    mapping is not plain (destructured parameters, rest parameters)."""
+    """The argument of `call` that becomes parameter `name` of `fn` — for a destructured
+    parameter, the property it is taken from (`addJob({ queueName: "mail", body })` gives
+    `queueName` the literal, not the body beside it); every argument when the mapping is not
+    plain (rest parameters, spread arguments)."""
     params = list(fn.params)
+    slot = _slot(fn, name)
+    if slot is not None:
+        found = _slot_values(call, *slot)
+        if found is not None:
+            return found
     if code.language == "python":
         kw = call.kwarg(name)
         if kw is not None:
@@ -403,6 +431,47 @@ def argument_values(code: CodeFacts, fn, call: Call, name: str) -> list[Value]:
     if name in params and len(params) == len(call.args):
         return [call.args[params.index(name)]]
     return list(call.args)
+
+
+def _slot(fn, name: str) -> tuple[int, str | None] | None:
+    slots = fn.param_slots
+    if len(slots) != len(fn.params) or name not in fn.params:
+        return None
+    return slots[fn.params.index(name)]
+
+
+def _slot_values(call: Call, position: int, key: str | None) -> list[Value] | None:
+    """What reaches one parameter slot, or None when the call does not say (a spread before
+    it, a rest parameter)."""
+    if position < 0:
+        return None
+    before = call.args[: position + 1]
+    if any(isinstance(a, Unknown) and a.text.startswith("...") for a in before):
+        return None
+    if position >= len(call.args):
+        return []  # not passed: its default, the same for every request
+    return property_values(call.args[position], key)
+
+
+def property_values(value: Value | None, prop: str | None) -> list[Value]:
+    """What reading `prop` from `value` can give: the property of an object literal; the
+    whole value when it is not a literal, or the property may sit in a spread or a cut-off
+    tail; nothing when the literal lacks it (`undefined`)."""
+    if value is None:
+        return []
+    if prop is None or not isinstance(value, Obj):
+        return [value]
+    found = value.get(prop)
+    if found is not None:
+        return [found]
+    if value.spread or len(value.items) >= MAX_ITEMS:
+        return [value]
+    return []
+
+
+def _prop(path: tuple[str, ...]) -> str | None:
+    """The plain property a path reads from its root: `target.queueName.trim` → "queueName"."""
+    return path[1] if len(path) > 1 and path[1] != "[]" else None
 
 
 def _names_in(text: str):
@@ -424,17 +493,17 @@ _OPEN_TYPES = frozenset(
 _TYPE_WORD = re.compile(r"[A-Za-z_][\w.]*")
 
 
-def closed_type(type_text: str | None) -> bool:
+def closed_type(type_text: str | None, open_names: frozenset[str] = frozenset()) -> bool:
     """A declared type with a fixed set of values — a union of literals, an enum, a named
     alias like `AcceptedLocale`, `bool`, `Literal["a", "b"]` — rather than `string`, `str`,
-    `int`, a list or an object shape."""
+    `int`, a list, an object shape or one of `open_names` (the request types)."""
     if not type_text:
         return False
     text = _STRING.sub("", type_text)
     if re.search(r"[\[\]{}<>()]", text) and not text.startswith(("Literal[", "typing.Literal[")):
         return False
     words = [w.rsplit(".", 1)[-1] for w in _TYPE_WORD.findall(text)]
-    return not any(w in _OPEN_TYPES for w in words)
+    return not any(w in _OPEN_TYPES or w in open_names for w in words)
 
 
 def _loop_of(code: CodeFacts, b: Binding) -> Loop | None:

@@ -153,6 +153,12 @@ class Function:
     decorators: tuple[Value, ...] = ()
     class_name: str | None = None
     directives: tuple[str, ...] = ()  # "use cache", "use server"
+    # JS: per parameter name, (argument position, property it is destructured from);
+    # position -1 for a rest parameter. Empty where not known (Python).
+    param_slots: tuple[tuple[int, str | None], ...] = ()
+    # (line, column) where the first `return`/`throw`/`raise` written directly in the body
+    # ends: code after it never runs (a cache disabled by an early `return` left in place).
+    ends_at: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -351,6 +357,18 @@ class CodeFacts:
     def module_binding(self, name: str) -> Binding | None:
         scope = self.scopes.get(None, {})
         return self.bindings[scope[name]] if name in scope else None
+
+    def after_return(self, function: int | None, line: int, col: int) -> bool:
+        """Whether code at (line, col) in `function` sits after a `return` its function (or
+        the function around the one it is defined in) always takes: it never runs."""
+        pos = (line, col)
+        while function is not None:
+            fn = self.functions[function]
+            if fn.ends_at is not None and pos >= fn.ends_at:
+                return True
+            pos = (fn.span.line, fn.span.col)
+            function = fn.parent
+        return False
 
     def enclosing_functions(self, function: int | None):
         while function is not None:

@@ -36,6 +36,7 @@ from scalelint.facts.source import (
     MAX_ITEMS,
     MAX_VALUE_DEPTH,
     SourceWalk,
+    body_end,
     call_record,
     kind_table,
     last_statement,
@@ -472,7 +473,8 @@ class _JsWalk(SourceWalk):
         name_node = node.child_by_field_name("name")
         name = _name(name_node) if name_node is not None else self._inferred_name(node)
         param_nodes = list(self._param_nodes(node))
-        params = tuple(name for name, _, _ in param_nodes)
+        params = tuple(name for name, _, _, _ in param_nodes)
+        slots = tuple(slot for _, _, _, slot in param_nodes)
         is_async = any(c.type == "async" for c in node.children)
         kind = (
             "arrow"
@@ -483,12 +485,20 @@ class _JsWalk(SourceWalk):
         body = node.child_by_field_name("body")
         directives = _body_directives(self, body)
         fn = self.new_function(
-            node, name, params, is_async, kind, class_name=class_name, directives=directives
+            node,
+            name,
+            params,
+            is_async,
+            kind,
+            class_name=class_name,
+            directives=directives,
+            param_slots=slots,
+            ends_at=body_end(body, "statement_block", ("return_statement", "throw_statement")),
         )
         if t in ("function_declaration", "generator_function_declaration") and name:
             self.add_binding(name, "function", name_node or node, FnValue(fn.id))
         saved = self.enter_function(fn)
-        for pname, pnode, ptype in param_nodes:
+        for pname, pnode, ptype, _ in param_nodes:
             self.add_binding(pname, "param", pnode, type_text=ptype)
         if body is not None:
             if body.type != "statement_block":
@@ -552,47 +562,65 @@ class _JsWalk(SourceWalk):
         return None
 
     def _param_nodes(self, node):
+        """(name, node, declared type, slot) for each name the parameters bind. The slot says
+        which argument the name comes from and, for a destructured one, under which property
+        (`({ queueName }) =>` → (0, "queueName")); position -1 for a rest parameter."""
         single = node.child_by_field_name("parameter")
         if single is not None:
             if single.type == "identifier":
-                yield single.text.decode(), single, None
+                yield single.text.decode(), single, None, (0, None)
             return
         params = node.child_by_field_name("parameters")
         if params is None:
             return
-        stack = list(reversed(params.named_children))
-        while stack:
-            p = stack.pop()
-            t = p.type
-            if t == "identifier":
-                yield p.text.decode(), p, None
-            elif t in ("required_parameter", "optional_parameter"):
-                pat = p.child_by_field_name("pattern")
-                typ = p.child_by_field_name("type")
-                if pat is not None and pat.type == "identifier" and typ is not None:
-                    yield pat.text.decode(), pat, self.text(typ, 60).lstrip(": ").strip()
-                elif pat is not None:
-                    stack.append(pat)
-            elif t == "assignment_pattern":
-                left = p.child_by_field_name("left")
-                if left is not None:
-                    stack.append(left)
-            elif t == "rest_pattern":
-                stack.extend(reversed(p.named_children))
-            elif t == "object_pattern":
-                for prop in reversed(p.named_children):
-                    if prop.type == "shorthand_property_identifier_pattern":
-                        yield prop.text.decode(), prop, None
-                    elif prop.type == "pair_pattern":
-                        v = prop.child_by_field_name("value")
-                        if v is not None:
-                            stack.append(v)
-                    elif prop.type == "object_assignment_pattern":
-                        left = prop.child_by_field_name("left")
-                        if left is not None:
-                            stack.append(left)
-            elif t == "array_pattern":
-                stack.extend(reversed(p.named_children))
+        position = 0
+        for top in params.named_children:
+            pat = top.child_by_field_name("pattern") if top.type.endswith("_parameter") else top
+            if top.type == "comment" or (pat is not None and pat.type == "this"):
+                continue  # TS `this: Foo` is not an argument
+            stack = [(top, None, False)]
+            while stack:
+                p, key, nested = stack.pop()
+                t = p.type
+                slot = (position, key)
+                if t in ("identifier", "shorthand_property_identifier_pattern"):  # `{ e = 1 }`
+                    yield p.text.decode(), p, None, slot
+                elif t in ("required_parameter", "optional_parameter"):
+                    pat = p.child_by_field_name("pattern")
+                    typ = p.child_by_field_name("type")
+                    if pat is not None and pat.type == "identifier" and typ is not None:
+                        yield pat.text.decode(), pat, self.text(typ, 60).lstrip(": ").strip(), slot
+                    elif pat is not None:
+                        stack.append((pat, key, nested))
+                elif t == "assignment_pattern":
+                    left = p.child_by_field_name("left")
+                    if left is not None:
+                        stack.append((left, key, nested))
+                elif t == "rest_pattern":
+                    if not nested:
+                        position = -1  # `...args`: every argument from here on
+                    stack.extend((c, key, nested) for c in reversed(p.named_children))
+                elif t == "object_pattern":
+                    for prop in reversed(p.named_children):
+                        if prop.type == "shorthand_property_identifier_pattern":
+                            name = prop.text.decode()
+                            yield name, prop, None, (position, key or name)
+                        elif prop.type == "pair_pattern":
+                            k = prop.child_by_field_name("key")
+                            v = prop.child_by_field_name("value")
+                            if v is not None:
+                                inner = key or (_name(k) if k is not None else None)
+                                stack.append((v, inner, True))
+                        elif prop.type == "object_assignment_pattern":
+                            left = prop.child_by_field_name("left")
+                            if left is not None:
+                                stack.append((left, key or left.text.decode(), True))
+                        elif prop.type == "rest_pattern":
+                            stack.extend((c, key, True) for c in reversed(prop.named_children))
+                elif t == "array_pattern":
+                    stack.extend((c, key, True) for c in reversed(p.named_children))
+            if position >= 0:
+                position += 1
 
     def class_declaration(self, node) -> None:
         name_node = node.child_by_field_name("name")

@@ -36,6 +36,7 @@ from scalelint.facts.source import (
     MAX_ITEMS,
     MAX_VALUE_DEPTH,
     SourceWalk,
+    body_end,
     call_record,
     kind_table,
     last_statement,
@@ -229,6 +230,7 @@ class _PyWalk(SourceWalk):
             if value is not None:
                 self.visit(value)
         class_name = _enclosing_class(node)
+        body = node.child_by_field_name("body")
         fn = self.new_function(
             node,
             name,
@@ -237,13 +239,13 @@ class _PyWalk(SourceWalk):
             "method" if class_name else "function",
             decorators=decorators,
             class_name=class_name,
+            ends_at=body_end(body, "block", ("return_statement", "raise_statement")),
         )
         if name and not class_name:
             self.add_binding(name, "function", name_node, FnValue(fn.id))
         saved = self.enter_function(fn)
         for pname, pnode, ptype in params:
             self.add_binding(pname, "param", pnode, type_text=ptype)
-        body = node.child_by_field_name("body")
         if body is not None:
             self.visit(body)
         self.leave(saved)

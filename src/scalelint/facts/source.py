@@ -201,3 +201,14 @@ def call_record(walk: SourceWalk, cid: int, **fields) -> Call:
     call = Call(id=cid, **fields)
     walk.facts.calls[cid] = call
     return call
+
+
+def body_end(body, block_type: str, exits: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where the first statement that leaves the function, written directly in its body (not
+    under an `if`), ends."""
+    if body is None or body.type != block_type:
+        return None
+    for statement in body.named_children:
+        if statement.type in exits:
+            return statement.end_point[0] + 1, statement.end_point[1] + 1
+    return None

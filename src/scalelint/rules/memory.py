@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scalelint.analysis.containers import ContainerUse, Write, fixed_table_guard, module_containers
+from scalelint.analysis.containers import (
+    Container,
+    ContainerUse,
+    Write,
+    fixed_table_guard,
+    module_containers,
+)
 from scalelint.analysis.memoized import Memoized, unbounded_memoizations
 from scalelint.analysis.names import module_name
 from scalelint.analysis.project import Project
@@ -79,7 +85,8 @@ def unbounded_module_cache(project: Project, meta: RuleMeta) -> Iterator[Finding
             meta,
             c.rel,
             c.binding.span,
-            f"`{c.name}` is a module-level {c.kind} that {_growth_words(write)} through `{write.text}` "
+            f"`{c.name}` is a module-level {c.kind} that {_growth_words(project, c, write)} "
+            f"through `{write.text}` "
             f"({write.rel}:{write.span.line}){_reach(evidence)}, and nothing ever removes "
             f"entries{_unreached_shrinks(project, use, live)}: {_lifetime(meta, project, c.rel)}.",
             fix=_replacement(meta, project, use, write),
@@ -116,7 +123,12 @@ def _per_request_growth(
     return best
 
 
-def _growth_words(w: Write) -> str:
+def _growth_words(project: Project, c: Container, w: Write) -> str:
+    if w.nested and c.kind in project.knowledge["inserting-kinds"]:
+        return (
+            f"adds an entry for every new key it is indexed with (a {c.kind} creates one on "
+            "lookup) and grows it"
+        )
     if w.nested:
         return "grows one of its entries on every call"
     if w.keyed:
