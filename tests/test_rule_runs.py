@@ -8,7 +8,7 @@ import pytest
 
 from scalelint.catalogue import load_rules
 from scalelint.findings import Finding, Span
-from scalelint.rule_runs import can_fork, in_forked_process, run_rules
+from scalelint.rule_runs import can_fork, in_forked_process, run_rules, split_families
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="rules run in one process here")
 
@@ -46,6 +46,16 @@ def test_split_rules_keep_their_order_and_their_failures():
     assert split[3][1][0].message == serial[3][1][0].message
     assert "rule SL302 failed (RuntimeError: bug)" in split[3][1][0].message
     ran_in = {f.rule: f.message for found, _ in split for f in found}
+    mine, forked = split_families([r[0] for r in rules])
     here = str(os.getpid())
-    assert ran_in["SL101"] == ran_in["SL201"] == ran_in["SL501"] == here
-    assert ran_in["SL301"] != here  # the query rules ran in the forked copy
+    assert {rid for rid, pid in ran_in.items() if pid == here} == mine - {"SL302"}
+    assert {rid for rid, pid in ran_in.items() if pid != here} == forked - {"SL302"}
+
+
+def test_families_stay_together_and_both_shares_get_work():
+    ids = list(load_rules())
+    mine, forked = split_families(ids)
+    assert mine and forked and mine.isdisjoint(forked) and mine | forked == set(ids)
+    for family in {rid[:3] for rid in ids}:
+        members = {rid for rid in ids if rid.startswith(family)}
+        assert members <= mine or members <= forked, family

@@ -4,9 +4,9 @@ and a forked copy of it.
 On a large repository the rules take seconds after the facts are in, in one process, while
 the other cores wait. A forked copy already holds every fact and the project context, so it
 can run part of the rules at once without any of it being sent over; only its findings come
-back. Rules that share an analysis (the query index of the N+1 rules; the handlers, webhooks
-and call graph of the others) stay in one process so that each analysis is built once per
-process that needs it. Results are put back in the order of the rule list, so the output is
+back. The rules of one family share their analyses (the query index of the N+1 rules, the
+webhooks of the slow-call rules), so a family stays in one process, and the families are
+shared out by how long they usually take. Results are put back in the order of the rule list, so the output is
 the same with one process or two.
 """
 
@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("scalelint")
 
-# Rule families run in the forked process: the query rules, which build the query index.
-FORKED_FAMILIES = ("SL3",)
+# How long each rule family takes, relative to the others (measured on dubinc/dub, a Next.js
+# monorepo, and saleor/saleor, a Django one): the split puts about as much in each process.
+FAMILY_WEIGHTS = {"SL3": 3.0, "SL4": 2.0, "SL5": 2.0, "SL2": 1.0}
+OTHER_WEIGHT = 0.5
 
 Result = tuple[list[Finding], list[Diagnostic]]
 T = TypeVar("T")
@@ -39,19 +41,37 @@ def run_rules(
     project: Project, rules: list[tuple[str, Callable, RuleMeta]], parallel: bool, debug: bool
 ) -> Iterator[Result]:
     """Each rule's findings and diagnostics, in the order of `rules`."""
-    forked = [r for r in rules if r[0].startswith(FORKED_FAMILIES)]
-    if not (parallel and forked and len(forked) < len(rules) and can_fork()):
+    mine, forked = split_families([r[0] for r in rules])
+    if not (parallel and mine and forked and can_fork()):
         for rid, fn, meta in rules:
             yield _run_one(project, rid, fn, meta, debug)
         return
-    wait = in_forked_process(lambda: [_run_one(project, *r, debug) for r in forked])
-    here = {r[0]: _run_one(project, *r, debug) for r in rules if r not in forked}
+    there_rules = [r for r in rules if r[0] in forked]
+    wait = in_forked_process(lambda: [_run_one(project, *r, debug) for r in there_rules])
+    here = {r[0]: _run_one(project, *r, debug) for r in rules if r[0] in mine}
     there = wait()
     if there is None:  # the copy died (out of memory, killed): do its share here
-        there = [_run_one(project, *r, debug) for r in forked]
-    results = {**here, **{r[0]: res for r, res in zip(forked, there, strict=True)}}
+        there = [_run_one(project, *r, debug) for r in there_rules]
+    results = {**here, **{r[0]: res for r, res in zip(there_rules, there, strict=True)}}
     for rid, _, _ in rules:
         yield results[rid]
+
+
+def split_families(rule_ids: list[str]) -> tuple[set[str], set[str]]:
+    """Two shares of about equal weight, whole families each: (this process, the copy).
+    The heaviest family goes to the copy, each next one to the lighter share."""
+    families: dict[str, list[str]] = {}
+    for rid in rule_ids:
+        families.setdefault(rid[:3], []).append(rid)
+    mine: set[str] = set()
+    forked: set[str] = set()
+    load = {id(mine): 0.0, id(forked): 0.0}
+    ranked = sorted(families, key=lambda f: (-FAMILY_WEIGHTS.get(f, OTHER_WEIGHT), f))
+    for i, family in enumerate(ranked):
+        share = forked if i == 0 or load[id(forked)] < load[id(mine)] else mine
+        share.update(families[family])
+        load[id(share)] += FAMILY_WEIGHTS.get(family, OTHER_WEIGHT)
+    return mine, forked
 
 
 def _run_one(project: Project, rid: str, fn: Callable, meta: RuleMeta, debug: bool) -> Result:
