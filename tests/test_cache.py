@@ -93,3 +93,21 @@ def test_hook_shape_reports_only_named_files_from_the_cached_project(app, capsys
     named = output(capsys, str(app / "lib" / "sql.ts"), str(app / "prisma" / "schema.prisma"))
     assert '"path": "vercel.json"' in whole and '"path": "vercel.json"' not in named
     assert '"path": "lib/sql.ts"' in named and '"path": "prisma/schema.prisma"' in named
+
+
+def test_a_warm_run_reads_the_catalogue_from_the_cache(app):
+    """The rule catalogue is YAML; a run the cache answers takes it parsed from the cache and
+    never loads the YAML parser (a tenth of a short run)."""
+    script = (
+        "import sys\n"
+        "from scalelint.cli import main\n"
+        f"code = main(['check', {str(app)!r}, '-q'])\n"
+        "print(code, 'yaml' in sys.modules)\n"
+    )
+    run = (
+        lambda: subprocess.run(  # noqa: E731
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+        ).stdout.split()[-2:]
+    )
+    assert run() == ["1", "True"]  # the first run parses the YAML and keeps it
+    assert run() == ["1", "False"]

@@ -156,6 +156,13 @@ class Cache:
         self._store(self.dir / "stats", stats)
 
     # ── whole-run results ──
+    def catalogue(self) -> dict | None:
+        found = self._load(self.dir / "catalogue")
+        return found if isinstance(found, dict) else None
+
+    def store_catalogue(self, parsed: dict) -> None:
+        self._store(self.dir / "catalogue", parsed)
+
     def results(self, key: str):
         found = self._load(self.dir / "results")
         if isinstance(found, tuple) and len(found) == 2 and found[0] == key:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 DOCS_URL = "https://github.com/scalelint/scalelint/blob/main/docs/rules/{id}.md"
 _REQUIRED = ("id", "name", "severity", "confidence", "summary", "explanation", "fix", "sources")
 
@@ -43,11 +41,32 @@ class RuleMeta:
         return f"{self.id} {self.name}"
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
+# Every catalogue file parsed so far, by its path in the catalogue. A run the cache can answer
+# fills it from the cache instead (`use_parsed`) and never imports yaml at all.
+_PARSED: dict[str, object] = {}
 
 
 def _load_yaml(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    key = path.relative_to(catalogue_dir()).as_posix()
+    if key not in _PARSED:
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
+        _PARSED[key] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return _PARSED[key]
+
+
+def parsed_catalogue() -> dict[str, object]:
+    """The whole catalogue as parsed data, for the cache to keep (the cache folder is named
+    for a hash of these very files, so what it keeps cannot go stale)."""
+    load_rules()
+    _base_knowledge()
+    return dict(_PARSED)
+
+
+def use_parsed(parsed: dict[str, object]) -> None:
+    """Take the catalogue from `parsed_catalogue()` of an earlier run of the same engine."""
+    _PARSED.update(parsed)
 
 
 def catalogue_dir() -> Path:

@@ -10,11 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from scalelint.discover import DEFAULT_EXCLUDES
 from scalelint.findings import SEVERITIES
-from scalelint.parsers.toml import TomlError, parse_toml
 
 PLATFORMS = ("vercel", "edge", "lambda", "server", "unknown")
 CONFIG_FILES = (".scalelint.yml", ".scalelint.yaml")
@@ -62,6 +59,8 @@ def find_config(root: Path) -> Path | None:
             return root / name
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
+        from scalelint.parsers.toml import TomlError, parse_toml  # only Python projects pay
+
         try:
             data = parse_toml(pyproject.read_text(encoding="utf-8")).data
         except (TomlError, OSError, UnicodeDecodeError):
@@ -79,15 +78,22 @@ def load_config(path: Path | None, rule_ids: set[str], knowledge_names: list[str
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{name}: cannot read: {e}") from e
-    try:
-        if path.suffix == ".toml":
+    if path.suffix == ".toml":
+        from scalelint.parsers.toml import TomlError, parse_toml
+
+        try:
             data = parse_toml(text).data.get("tool", {}).get("scalelint", {})
-            where = f"{name} [tool.scalelint]"
-        else:
+        except TomlError as e:
+            raise ConfigError(f"{name}: not valid: {str(e).splitlines()[0]}") from e
+        where = f"{name} [tool.scalelint]"
+    else:
+        import yaml  # here: most projects have no .scalelint.yml, and a warm run is short
+
+        try:
             data = yaml.safe_load(text) or {}
-            where = name
-    except (yaml.YAMLError, TomlError) as e:
-        raise ConfigError(f"{name}: not valid: {str(e).splitlines()[0]}") from e
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{name}: not valid: {str(e).splitlines()[0]}") from e
+        where = name
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of settings")
     return _build(data, where, rule_ids, knowledge_names)

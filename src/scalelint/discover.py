@@ -14,6 +14,7 @@ import stat
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from scalelint.findings import Diagnostic
@@ -82,6 +83,7 @@ ENV_TEMPLATE_WORDS = ("example", "sample", "template", "dist", "default", "defau
 CODE_KINDS = frozenset({"python", "typescript", "tsx", "javascript"})
 
 
+@lru_cache(maxsize=4096)  # names repeat: index.ts, route.ts, page.tsx, package.json
 def file_kind(name: str) -> str | None:
     """The kind of a file from its name alone, or None when scalelint does not read it."""
     if name in _KIND_BY_NAME:

@@ -17,7 +17,14 @@ from pathlib import Path
 from scalelint import __version__
 from scalelint.baseline import apply_baseline, read_baseline
 from scalelint.cache import Cache, engine_fingerprint
-from scalelint.catalogue import RuleMeta, knowledge_names, knowledge_tables, load_rules
+from scalelint.catalogue import (
+    RuleMeta,
+    knowledge_names,
+    knowledge_tables,
+    load_rules,
+    parsed_catalogue,
+    use_parsed,
+)
 from scalelint.config import Config, check_selector, find_config, load_config, selected
 from scalelint.discover import Discovery, common_start, discover, find_root, names_a_folder
 from scalelint.extraction import hash_files
@@ -87,8 +94,14 @@ def run_check(opts: RunOptions) -> CheckRun:
 
 
 def _run_check(opts: RunOptions) -> CheckRun:
-    metas = load_rules()
     root = find_root(common_start(opts.paths), names_a_folder(opts.paths))
+    cache = None if opts.no_cache else Cache(root.resolve())
+    parsed = cache.catalogue() if cache is not None else None
+    if parsed is not None:
+        use_parsed(parsed)
+    metas = load_rules()
+    if cache is not None and parsed is None:
+        cache.store_catalogue(parsed_catalogue())
     config = load_config(opts.config_file or find_config(root), set(metas), knowledge_names())
     if opts.platform:
         config.platform = opts.platform
@@ -99,7 +112,6 @@ def _run_check(opts: RunOptions) -> CheckRun:
     active = [rid for rid, m in metas.items() if selected(rid, m.enabled, select, ignore)]
 
     found = discover(root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size)
-    cache = None if opts.no_cache else Cache(found.root)
     contents = hash_files(found.root, found.files, cache)
     key = _run_key(config, active, found, contents)
     whole = cache.results(key) if cache is not None else None

@@ -10,11 +10,9 @@ output is the same byte for byte with one process or several, cold or warm.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import pickle
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,6 +132,9 @@ def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[FileFacts]:
             theirs.append(i)
             their_bytes += size
     chunks = [theirs[i : i + CHUNK_FILES] for i in range(0, len(theirs), CHUNK_FILES)]
+    import multiprocessing  # here, not at the top: a run the cache answers never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     out: list = [None] * len(work)
     with ProcessPoolExecutor(max_workers=max(jobs - 1, 1), mp_context=context) as pool:
