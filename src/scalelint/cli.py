@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="processes for parsing (default: one per CPU; 1 = in this process)",
+        help="processes for parsing and rules (default: one per CPU; 1 = all in this process)",
     )
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
