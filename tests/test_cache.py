@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def app(tmp_path) -> Path:
     dst = tmp_path / "app"
-    shutil.copytree(REPO / "fixtures" / "demo-app", dst)
+    shutil.copytree(
+        REPO / "fixtures" / "demo-app", dst, ignore=shutil.ignore_patterns(CACHE_DIR)
+    )  # a developer's own runs may have left a cache in the fixture
     return dst
 
 
@@ -104,10 +107,41 @@ def test_a_warm_run_reads_the_catalogue_from_the_cache(app):
         f"code = main(['check', {str(app)!r}, '-q'])\n"
         "print(code, 'yaml' in sys.modules)\n"
     )
-    run = (
-        lambda: subprocess.run(  # noqa: E731
+
+    def run() -> list[str]:
+        done = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
-        ).stdout.split()[-2:]
-    )
+        )
+        return done.stdout.split()[-2:]
+
     assert run() == ["1", "True"]  # the first run parses the YAML and keeps it
     assert run() == ["1", "False"]
+
+
+def test_facts_pack_takes_new_facts_and_drops_what_the_project_no_longer_has(tmp_path):
+    """A first run writes one pack; later runs add to a small recent file; once that has
+    grown, both fold into a new pack holding only the keys still in use."""
+    cache = Cache(tmp_path)
+    keys = [f"k{i:04d}" for i in range(600)]
+    for k in keys:
+        cache.keep_facts(k, pickle.dumps({"facts": k}))
+    cache.save_facts(set(keys))
+    packed = pickle.loads((cache.dir / "facts.pack").read_bytes())
+    assert set(packed) == set(keys)
+    assert pickle.loads((cache.dir / "facts.recent").read_bytes()) == {}
+
+    later = Cache(tmp_path)
+    assert later.facts("k0001") == {"facts": "k0001"} and later.facts("gone") is None
+    later.keep_facts("new", pickle.dumps("fresh"))
+    in_use = {*keys[1:], "new"}  # k0000 was deleted from the project
+    later.save_facts(in_use)
+    assert set(pickle.loads((later.dir / "facts.recent").read_bytes())) == {"new"}
+    assert Cache(tmp_path).facts("new") == "fresh"
+
+    third = Cache(tmp_path)
+    for i in range(200):  # enough new facts to fold the recent file into the pack
+        third.keep_facts(f"n{i}", pickle.dumps(i))
+    third.save_facts(in_use | {f"n{i}" for i in range(200)})
+    packed = pickle.loads((third.dir / "facts.pack").read_bytes())
+    assert "k0000" not in packed and "new" in packed and "n199" in packed
+    assert Cache(tmp_path).facts("n5") == 5

@@ -106,6 +106,8 @@ def extract_all(
         made = [_extract_one(item, cache) for item in work]
     for (sf, _, _), facts in zip(todo, made, strict=True):
         found[sf.rel] = facts
+    if cache is not None:
+        cache.save_facts({facts_key(sf, contents[sf.rel]) for sf in files})
     return {sf.rel: found[sf.rel] for sf in files}
 
 
@@ -139,32 +141,31 @@ def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[FileFacts]:
     out: list = [None] * len(work)
     with ProcessPoolExecutor(max_workers=max(jobs - 1, 1), mp_context=context) as pool:
         futures = [
-            (chunk, pool.submit(_extract_chunk, [work[i] for i in chunk], cache))
-            for chunk in chunks
+            (chunk, pool.submit(_extract_chunk, [work[i] for i in chunk])) for chunk in chunks
         ]
         for i in mine:
             out[i] = _extract_one(work[i], cache)
         for chunk, future in futures:
             for i, blob in zip(chunk, future.result(), strict=True):
                 out[i] = pickle.loads(blob)
+                key = work[i][3]
+                if key is not None and cache is not None:
+                    cache.keep_facts(key, blob)
     return out
 
 
-def _extract_chunk(chunk: list, cache: Cache | None) -> list[bytes]:
-    out = []
-    for rel, kind, data, key in chunk:
-        blob = pickle.dumps(_extract(rel, kind, data), protocol=pickle.HIGHEST_PROTOCOL)
-        if key is not None and cache is not None:
-            cache.store_facts_blob(key, blob)
-        out.append(blob)
-    return out
+def _extract_chunk(chunk: list) -> list[bytes]:
+    return [
+        pickle.dumps(_extract(rel, kind, data), protocol=pickle.HIGHEST_PROTOCOL)
+        for rel, kind, data, _ in chunk
+    ]
 
 
 def _extract_one(item: tuple, cache: Cache | None) -> FileFacts:
     rel, kind, data, key = item
     facts = _extract(rel, kind, data)
     if key is not None and cache is not None:
-        cache.store_facts(key, facts)
+        cache.keep_facts(key, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
     return facts
 
 
