@@ -458,7 +458,7 @@ def notes(res: dict) -> list[str]:
         f"scalelint findings (cold): {res['findings']}; "
         + (
             "identical in every round, cold, filling, warm, after the one-file change, and "
-            "(for the 5 staged files) in the pre-commit run."
+            "(for the 5 staged files) in the pre-commit runs."
             if not diff
             else f"DIFFERENT from the cold run in: {', '.join(diff)}."
         )
