@@ -26,6 +26,16 @@ from pathlib import Path
 from scalelint import __version__
 
 CACHE_DIR = ".scalelint_cache"
+# What a half-written, foreign or outdated cache file can raise when read: a miss, not an error.
+_UNREADABLE = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    AttributeError,
+    ValueError,
+    TypeError,
+    ImportError,
+)
 _GRAMMARS = (
     "tree_sitter",
     "tree_sitter_typescript",
@@ -109,15 +119,7 @@ class Cache:
         try:
             with open(path, "rb") as f:
                 return pickle.load(f)
-        except (
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-            AttributeError,
-            ValueError,
-            TypeError,
-            ImportError,
-        ):
+        except _UNREADABLE:
             return None
 
     def _store(self, path: Path, value) -> None:
@@ -149,7 +151,7 @@ class Cache:
             return None
         try:
             return pickle.loads(blob)
-        except (EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+        except _UNREADABLE:
             return None
 
     def keep_facts(self, key: str, blob: bytes) -> None:

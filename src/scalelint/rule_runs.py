@@ -63,15 +63,14 @@ def split_families(rule_ids: list[str]) -> tuple[set[str], set[str]]:
     families: dict[str, list[str]] = {}
     for rid in rule_ids:
         families.setdefault(rid[:3], []).append(rid)
-    mine: set[str] = set()
-    forked: set[str] = set()
-    load = {id(mine): 0.0, id(forked): 0.0}
+    shares: tuple[set[str], set[str]] = (set(), set())  # (this process, the copy)
+    load = [0.0, 0.0]
     ranked = sorted(families, key=lambda f: (-FAMILY_WEIGHTS.get(f, OTHER_WEIGHT), f))
     for i, family in enumerate(ranked):
-        share = forked if i == 0 or load[id(forked)] < load[id(mine)] else mine
-        share.update(families[family])
-        load[id(share)] += FAMILY_WEIGHTS.get(family, OTHER_WEIGHT)
-    return mine, forked
+        side = 1 if i == 0 or load[1] < load[0] else 0
+        shares[side].update(families[family])
+        load[side] += FAMILY_WEIGHTS.get(family, OTHER_WEIGHT)
+    return shares
 
 
 def _run_one(project: Project, rid: str, fn: Callable, meta: RuleMeta, debug: bool) -> Result:
