@@ -145,3 +145,19 @@ def test_facts_pack_takes_new_facts_and_drops_what_the_project_no_longer_has(tmp
     packed = pickle.loads((third.dir / "facts.pack").read_bytes())
     assert "k0000" not in packed and "new" in packed and "n199" in packed
     assert Cache(tmp_path).facts("n5") == 5
+
+
+def test_a_new_version_keeps_only_the_latest_few_version_folders(tmp_path, monkeypatch):
+    import os
+
+    import scalelint.cache as cache_module
+
+    base = tmp_path / CACHE_DIR
+    for i in range(5):  # five older versions, the higher i the more recently used
+        old = base / f"v{i}"
+        (old / "x").mkdir(parents=True)
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    monkeypatch.setattr(cache_module, "engine_fingerprint", lambda: "current")
+    Cache(tmp_path).store_stats({})
+    left = sorted(p.name for p in base.iterdir() if p.is_dir())
+    assert left == ["current", "v3", "v4"]

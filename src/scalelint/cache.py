@@ -101,7 +101,9 @@ class Cache:
         if self._ready:
             return True
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
+            if not self.dir.is_dir():
+                self.dir.mkdir(parents=True, exist_ok=True)
+                _prune_other_versions(self.base, self.dir)
             ignore = self.base / ".gitignore"
             if not ignore.exists():
                 _write_atomic(ignore, b"# created by scalelint: nothing here belongs in git\n*\n")
@@ -197,6 +199,22 @@ class Cache:
 
     def store_results(self, key: str, value) -> None:
         self._store(self.dir / "results", (key, value))
+
+
+KEEP_VERSIONS = 3
+
+
+def _prune_other_versions(base: Path, current: Path) -> None:
+    """Each scalelint version caches in a folder of its own; on the first run of a new one,
+    all but the few most recently used are removed. A few, not one: a pre-commit hook pinned
+    to one version and a command line on another take turns on the same project."""
+    try:
+        others = [p for p in base.iterdir() if p.is_dir() and p != current]
+        others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in others[KEEP_VERSIONS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
