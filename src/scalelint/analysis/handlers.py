@@ -200,7 +200,11 @@ def _registered_routes(project: Project, rel: str, code: CodeFacts, out: list[Ha
         return
     methods = k["route-methods"]
     for call in code.calls:
-        if call.name not in methods or call.path is None or len(call.path) < 2 or not call.args:
+        # `app.post(…)`, or chained on the app as it is made: `new Hono().get(…).post(…)`
+        on_object = (call.path is not None and len(call.path) >= 2) or (
+            call.path is None and call.receiver is not None
+        )
+        if call.name not in methods or not on_object or not call.args:
             continue
         route = _route_string(call.args[0])
         label = framework.capitalize()
