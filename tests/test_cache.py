@@ -161,3 +161,11 @@ def test_a_new_version_keeps_only_the_latest_few_version_folders(tmp_path, monke
     Cache(tmp_path).store_stats({})
     left = sorted(p.name for p in base.iterdir() if p.is_dir())
     assert left == ["current", "v3", "v4"]
+
+
+def test_a_pack_with_a_garbage_length_is_a_miss(app, capsys):
+    expected = output(capsys, str(app))
+    cache = Cache(app)
+    (cache.dir / "facts.pack").write_bytes(b"\x80\x04\x95" + (2**63).to_bytes(8, "little"))
+    (app / "lib" / "sql.ts").write_text((app / "lib" / "sql.ts").read_text() + "\n")
+    assert output(capsys, str(app)) == expected

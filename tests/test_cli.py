@@ -272,3 +272,37 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_debug_shows_the_traceback_through_the_command(tmp_path):
+    """`--debug` re-raises an internal error; the command must show it, not exit silently."""
+    project = make_project(tmp_path)
+    sitecustomize = tmp_path / "inject"
+    sitecustomize.mkdir()
+    (sitecustomize / "sitecustomize.py").write_text(
+        "import scalelint.engine as e\n"
+        "def boom(opts):\n"
+        "    raise RuntimeError('planted failure')\n"
+        "e._run_check = boom\n"
+    )
+    import os
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{sitecustomize}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "scalelint", "check", str(project), "--debug"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert "Traceback" in done.stderr and "planted failure" in done.stderr
+    plain = subprocess.run(
+        [sys.executable, "-m", "scalelint", "check", str(project)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert plain.returncode == 2 and "internal error: RuntimeError: planted failure" in plain.stderr

@@ -35,6 +35,8 @@ _UNREADABLE = (
     ValueError,
     TypeError,
     ImportError,
+    OverflowError,  # a garbage length field
+    MemoryError,
 )
 _GRAMMARS = (
     "tree_sitter",

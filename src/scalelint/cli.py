@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import NoReturn
 
@@ -127,6 +128,11 @@ def run() -> NoReturn:
         else:
             print(e.code, file=sys.stderr)
             code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # --debug re-raises: show the traceback it asked for
+        traceback.print_exc()
+        code = 2
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
@@ -153,8 +159,6 @@ def main(argv: list[str] | None = None, process_exits: bool = False) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `scalelint check | head`: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that the final flush does not fail again
         return 1
     except Exception as e:
         if debug:

@@ -33,7 +33,8 @@ def _callees(patterns: tuple[str, ...]) -> re.Pattern:
     parts = []
     for pattern in patterns:
         module, _, name = pattern.rpartition(":")
-        head = translate(module).removesuffix(r"\Z")
+        head = translate(module)
+        head = head[: head.rindex(")") + 1]  # `(?s:…)` without its end anchor (\Z; \z on 3.14)
         parts.append(f"{head}\\n{translate(name)}")
     return re.compile("|".join(parts))
 
