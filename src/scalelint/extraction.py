@@ -80,9 +80,11 @@ def extract_all(
         contents = hash_files(root, files, cache)
     found: dict[str, FileFacts] = {}
     todo: list[tuple[SourceFile, str, bytes | None]] = []
+    keys: set[str] = set()
     for sf in files:
         content = contents[sf.rel]
         key = facts_key(sf, content)
+        keys.add(key)
         cached = cache.facts(key) if cache is not None else None
         if cached is not None and getattr(cached, "rel", None) == sf.rel:
             found[sf.rel] = cached
@@ -107,7 +109,7 @@ def extract_all(
     for (sf, _, _), facts in zip(todo, made, strict=True):
         found[sf.rel] = facts
     if cache is not None:
-        cache.save_facts({facts_key(sf, contents[sf.rel]) for sf in files})
+        cache.save_facts(keys)
     return {sf.rel: found[sf.rel] for sf in files}
 
 
@@ -118,7 +120,7 @@ def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[FileFacts]:
     pool whose parent only waits is no faster than one process. With the parent working
     too, each side finishes at about the same time when the parent takes the share
     (1 + r) / (jobs + r) of the bytes, r being the pickling cost relative to parsing. A worker
-    pickles each file's facts once: the same bytes go into the cache and back to the parent.
+    pickles each file's facts once; this process reads those bytes and caches them as they are.
     """
     share = (1 + PICKLE_COST) / (jobs + PICKLE_COST)
     mine: list[int] = []
