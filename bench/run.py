@@ -51,6 +51,7 @@ from benchlib import (
     SKIP_DIRS,
     Sample,
     add_common_args,
+    child_env,
     corpus_commit,
     find_scalelint,
     fmt_ratio,
@@ -222,7 +223,7 @@ def measure(args: argparse.Namespace) -> dict:
             kinds[k] = kinds.get(k, 0) + 1
         size = sum(os.path.getsize(p) for _, p in files)
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCALELINT_")}
+        env = child_env()
         env["NO_COLOR"] = "1"
         sem_env = dict(env, SEMGREP_SEND_METRICS="off", SEMGREP_ENABLE_VERSION_CHECK="0")
         out = lambda name: tmp / f"{name}.json"  # noqa: E731

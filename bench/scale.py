@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (
     add_common_args,
+    child_env,
     find_scalelint,
     fmt_s,
     load_average,
@@ -413,7 +414,7 @@ def measure(args: argparse.Namespace) -> dict:
     cold = (["--no-cache"] if flags["no_cache"] else []) + (
         ["--jobs", str(args.jobs)] if flags["jobs"] else []
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCALELINT_")}
+    env = child_env()
     rows = []
     base = Path(tempfile.mkdtemp(prefix="scalelint-scale-", dir=args.tmp))
     load_before = load_average()
