@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from scalelint.records import compact_records
+from scalelint.records import compact_records, value_record
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 CONFIDENCES = ("high", "medium")
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Span:
     """A region of a file: 1-based lines, 1-based columns, end column exclusive.
 

@@ -11,6 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 from operator import attrgetter
+from typing import dataclass_transform
+
+
+@dataclass_transform(eq_default=True)
+def value_record(cls: type) -> type:
+    """A small value (a span, a literal, a name chain) that is never changed once made and is
+    compared and hashed by its fields.
+
+    Not a frozen dataclass: a frozen one sets each field through `object.__setattr__` in its
+    `__init__`, which doubles what making one costs, and the facts of a large repository hold
+    hundreds of thousands of them, made again on every parse and every cache load. Nothing
+    assigns to their fields; `dataclasses.replace` makes a changed copy."""
+    return dataclasses.dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 def compact_pickle(cls: type) -> type:

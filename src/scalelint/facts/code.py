@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scalelint.findings import Span
-from scalelint.records import compact_records
+from scalelint.records import compact_records, value_record
 
 # ── values ───────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Str:
     """A string literal; `template` when it had substitutions, kept as `${…}` / `{…}`."""
 
@@ -28,19 +28,19 @@ class Str:
     template: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Num:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Const:
     """true / false / null / undefined / None."""
 
     value: bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Env:
     """An environment variable read: `process.env.X`, `os.environ["X"]`, `env("X")`…"""
 
@@ -48,14 +48,14 @@ class Env:
     default: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Ref:
     """A name or a member chain: `pool`, `config.db.url`, `this.prisma`."""
 
     path: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Obj:
     """An object literal, Python dict literal or keyword arguments, keys in source order."""
 
@@ -79,31 +79,31 @@ class Obj:
         return tuple(k for k, _ in self.items)
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Arr:
     items: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class CallResult:
     """The value a call returns (awaited or not): the id of that call in the same file."""
 
     call: int
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class FnValue:
     function: int
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Alt:
     """One of several values: `a || b`, `a ?? b`, `x if c else y`, `a or b`."""
 
     options: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value_record
 class Unknown:
     text: str = ""
 
