@@ -169,3 +169,44 @@ def test_a_pack_with_a_garbage_length_is_a_miss(app, capsys):
     (cache.dir / "facts.pack").write_bytes(b"\x80\x04\x95" + (2**63).to_bytes(8, "little"))
     (app / "lib" / "sql.ts").write_text((app / "lib" / "sql.ts").read_text() + "\n")
     assert output(capsys, str(app)) == expected
+
+
+def _first_ts_finding(report: str) -> dict:
+    import json
+
+    return next(f for f in json.loads(report)["findings"] if f["path"].endswith(".ts"))
+
+
+def test_an_edit_that_leaves_the_facts_alone_reuses_the_findings(app, capsys, monkeypatch):
+    import scalelint.engine as engine
+
+    output(capsys, str(app))
+    before = output(capsys, str(app))
+    finding = _first_ts_finding(before)
+    path = app / finding["path"]
+    lines = path.read_text().splitlines(keepends=True)
+    lines[finding["line"] - 1] = lines[finding["line"] - 1].rstrip("\n") + " // reviewed\n"
+    path.write_text("".join(lines) + "// the end\n")
+
+    runs = []
+    real = engine.check_project
+    monkeypatch.setattr(engine, "check_project", lambda *a, **k: runs.append(1) or real(*a, **k))
+    reused = output(capsys, str(app))
+    assert runs == []  # the rules did not run again
+    assert reused == output(capsys, str(app), "--no-cache")
+    # the finding's line changed, so its fingerprint did too
+    assert _first_ts_finding(reused)["fingerprint"] != finding["fingerprint"]
+
+
+def test_an_edit_that_changes_the_facts_runs_the_rules_again(app, capsys, monkeypatch):
+    import scalelint.engine as engine
+
+    before = output(capsys, str(app))
+    path = app / _first_ts_finding(before)["path"]
+    path.write_text("const added = 1;\n" + path.read_text())  # every line below moves
+    runs = []
+    real = engine.check_project
+    monkeypatch.setattr(engine, "check_project", lambda *a, **k: runs.append(1) or real(*a, **k))
+    after = output(capsys, str(app))
+    assert runs == [1]
+    assert after == output(capsys, str(app), "--no-cache") != before

@@ -1,10 +1,14 @@
 """`.scalelint_cache/`: what a run can reuse from the last one.
 
-Two layers, both keyed by content, never by time alone:
+Three layers, all keyed by content, never by time alone:
 - facts of each file, by the hash of its bytes (and path and kind), so an unchanged file is
   never parsed again (kept together in one pack file, see `save_facts`);
-- the findings of the whole project, by a key over every file's hash, the configuration and
-  the options that change findings, so a re-run with nothing changed renders the last answer.
+- the findings of the whole project, by a key over every file's facts hash, the configuration
+  and the options that change findings, so a re-run with nothing changed renders the last
+  answer, and so does one after an edit that changed no fact (a comment, the
+  text inside a JSX element);
+- each file's stamp (size, modification time, inode), content hash and facts hash, so an
+  unchanged file is not even read.
 
 Everything lives under a folder named for the engine's fingerprint (the scalelint version, a
 hash of its own source and rule catalogue, the grammar versions): a new version never reads an
@@ -97,6 +101,7 @@ class Cache:
         self._packed: dict[str, bytes] | None = None
         self._recent: dict[str, bytes] = {}
         self._fresh: dict[str, bytes] = {}
+        self._stats: dict | None = None
 
     # ── files on disk ──
     def _prepare(self) -> bool:
@@ -149,8 +154,7 @@ class Cache:
         return self._packed, self._recent
 
     def facts(self, key: str):
-        packed, recent = self._facts_blobs()
-        blob = recent.get(key) or packed.get(key)
+        blob = self.facts_blob(key)
         if blob is None:
             return None
         try:
@@ -158,9 +162,16 @@ class Cache:
         except _UNREADABLE:
             return None
 
+    def facts_blob(self, key: str) -> bytes | None:
+        packed, recent = self._facts_blobs()
+        return recent.get(key) or packed.get(key)
+
     def keep_facts(self, key: str, blob: bytes) -> None:
         """Facts made this run, already pickled; written by `save_facts`."""
         self._fresh[key] = blob
+
+    def has_fresh_facts(self) -> bool:
+        return bool(self._fresh)
 
     def save_facts(self, in_use: set[str]) -> None:
         """Write what this run made. The recent file takes it until it holds an eighth as
@@ -179,10 +190,13 @@ class Cache:
 
     # ── file hashes by stat, so an unchanged file is not even read ──
     def stats(self) -> dict:
-        found = self._load(self.dir / "stats")
-        return found if isinstance(found, dict) else {}
+        if self._stats is None:
+            found = self._load(self.dir / "stats")
+            self._stats = found if isinstance(found, dict) else {}
+        return self._stats
 
     def store_stats(self, stats: dict) -> None:
+        self._stats = stats
         self._store(self.dir / "stats", stats)
 
     # ── whole-run results ──

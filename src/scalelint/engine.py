@@ -13,6 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scalelint import __version__
 from scalelint.baseline import apply_baseline, read_baseline
@@ -27,8 +28,12 @@ from scalelint.catalogue import (
 )
 from scalelint.config import Config, check_selector, find_config, load_config, selected
 from scalelint.discover import Discovery, common_start, discover, find_root, names_a_folder
-from scalelint.extraction import hash_files
+from scalelint.extraction import Content, extract_all, hash_files, keep_facts, save_stats
 from scalelint.findings import Diagnostic, Finding, RunResult
+from scalelint.suppress import assign_fingerprints
+
+if TYPE_CHECKING:
+    from scalelint.facts.model import FileFacts
 
 
 @dataclass
@@ -115,10 +120,14 @@ def _run_check(opts: RunOptions) -> CheckRun:
 
     found = discover(root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size)
     contents = hash_files(found.root, found.files, cache)
-    key = _run_key(config, active, found, contents)
-    whole = cache.results(key) if cache is not None else None
+    made: dict[str, FileFacts] = {}
+    whole = None
+    if cache is not None:
+        made, digests = _changed_facts(found, contents, cache, _jobs(opts))
+        key = _run_key(config, active, found, digests)
+        whole = cache.results(key)
     if not isinstance(whole, ProjectFindings):
-        whole = check_project(found, contents, cache, config, metas, active, opts)
+        whole = check_project(found, contents, cache, config, metas, active, opts, made)
         if cache is not None:
             cache.store_results(key, whole)
 
@@ -127,14 +136,37 @@ def _run_check(opts: RunOptions) -> CheckRun:
     result.diagnostics.extend(found.diagnostics)
     result.diagnostics.extend(d for d in whole.diagnostics if not d.path or d.path in targets)
     result.findings = [f for f in whole.findings if f.path in targets]
+    # Fingerprints and whole-line columns come from the lines as they are now: reused
+    # findings may sit on a line whose text changed without changing any fact.
+    lines = read_lines(found.root, {f.path for f in result.findings})
+    result.findings = assign_fingerprints(result.findings, lines)
     result.suppressed = sum(n for rel, n in whole.suppressed.items() if rel in targets)
     baseline = opts.baseline or (found.root / config.baseline if config.baseline else None)
     if opts.write_baseline is None and baseline is not None:
         applied = apply_baseline(result.findings, read_baseline(baseline), targets)
         result.findings = applied.kept
         result.baselined, result.baseline_stale = applied.matched, applied.stale
-    lines = read_lines(found.root, {f.path for f in result.findings})
     return CheckRun(result, lines, metas, found.root, config)
+
+
+def _jobs(opts: RunOptions) -> int:
+    return opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+
+
+def _changed_facts(
+    found: Discovery, contents: dict[str, Content], cache: Cache, jobs: int
+) -> tuple[dict[str, FileFacts], dict[str, str]]:
+    """The facts of the files whose facts hash is not on record (new or changed since the
+    last run), and every file's facts hash, which is what the findings are keyed by: the rules
+    read nothing but facts. An edit that leaves a file's facts as they were (a comment, the
+    text inside a JSX element, on lines that stay where they were) keeps the key, and the
+    last findings are reused."""
+    digests = {rel: c.digest for rel, c in contents.items() if c.digest is not None}
+    unknown = [sf for sf in found.files if sf.rel not in digests]
+    made = extract_all(found.root, unknown, contents, cache, jobs, digests) if unknown else {}
+    keep_facts(cache, found.files, contents)
+    save_stats(cache, contents, digests)
+    return made, digests
 
 
 # The facts and analyses of a large project are millions of small objects, and freeing them
@@ -148,7 +180,7 @@ class ProjectFindings:
     """Everything the rules said about the whole project, before it is cut down to the files a
     run was asked about: what the result cache holds."""
 
-    findings: list[Finding]
+    findings: list[Finding]  # sorted; fingerprinted once they are cut down to the targets
     suppressed: dict[str, int]  # path → findings its comments or per-path ignores hid
     diagnostics: list[Diagnostic]
 
@@ -161,19 +193,25 @@ def check_project(
     metas: dict[str, RuleMeta],
     active: list[str],
     opts: RunOptions,
+    made: dict[str, FileFacts] | None = None,
 ) -> ProjectFindings:
     # The analysis stack (tree-sitter, every rule family) loads only when rules run: a run the
     # result cache answers never pays for it.
     from scalelint.analysis.project import Project
     from scalelint.context import build_context
-    from scalelint.extraction import PARALLEL_MIN_FILES, extract_all
+    from scalelint.extraction import PARALLEL_MIN_FILES
     from scalelint.rule_runs import run_rules
     from scalelint.rules import load_rules as load_rule_functions
     from scalelint.rules import report
-    from scalelint.suppress import apply_suppressions, assign_fingerprints, unused_span
+    from scalelint.suppress import apply_suppressions, unused_span
 
-    jobs = opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
-    facts = extract_all(found.root, found.files, contents, cache, jobs)
+    jobs = _jobs(opts)
+    made = made or {}
+    rest = [sf for sf in found.files if sf.rel not in made]
+    more = extract_all(found.root, rest, contents, cache, jobs) if rest else {}
+    if cache is not None:
+        keep_facts(cache, found.files, contents)
+    facts = {sf.rel: made.get(sf.rel) or more[sf.rel] for sf in found.files}
     diagnostics = [
         Diagnostic("skipped", f"{f.skipped}, not checked", rel)
         for rel, f in facts.items()
@@ -207,19 +245,18 @@ def check_project(
     if opts.process_exits:
         _RETAINED.append((facts, project))
     findings.sort(key=lambda f: f.sort_key)
-    lines = read_lines(found.root, {f.path for f in findings})
-    return ProjectFindings(assign_fingerprints(findings, lines), suppressed.by_path, diagnostics)
+    return ProjectFindings(findings, suppressed.by_path, diagnostics)
 
 
-def _run_key(config: Config, active: list[str], found: Discovery, contents: dict) -> str:
+def _run_key(config: Config, active: list[str], found: Discovery, digests: dict[str, str]) -> str:
     """Everything a run's findings depend on: the engine, the configuration, the rules that
-    run, and every file of the project by path, kind and content."""
+    run, and every file of the project by path, kind and facts."""
     h = hashlib.sha256(engine_fingerprint().encode())
     h.update(repr(config).encode())
     h.update(repr(sorted(active)).encode())
     h.update(repr(sorted(found.marker_dirs)).encode())
     for sf in found.files:
-        h.update(f"{sf.rel}\0{sf.kind}\0{contents[sf.rel].sha}\n".encode())
+        h.update(f"{sf.rel}\0{sf.kind}\0{digests.get(sf.rel)}\n".encode())
     return h.hexdigest()
 
 

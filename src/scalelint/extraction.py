@@ -35,11 +35,12 @@ CHUNK_FILES = 48
 class Content:
     sha: str  # hash of the bytes, or "error:<reason>" when they could not be read
     data: bytes | None  # the bytes, when this run had to read them
+    stamp: tuple = ()  # (size, mtime_ns, inode) when the bytes were hashed
+    digest: str | None = None  # hash of the file's facts, when a run made them from these bytes
 
 
 def hash_files(root: Path, files: Sequence[SourceFile], cache: Cache | None) -> dict[str, Content]:
     known = cache.stats() if cache is not None else {}
-    seen: dict[str, tuple] = {}
     out: dict[str, Content] = {}
     base = str(root)
     for sf in files:
@@ -52,17 +53,43 @@ def hash_files(root: Path, files: Sequence[SourceFile], cache: Cache | None) -> 
                 stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
             old = known.get(sf.rel)
             if old is not None and old[0] == stamp:
-                out[sf.rel] = Content(old[1], None)
+                out[sf.rel] = Content(old[1], None, stamp, _recorded_digest(old))
             else:
                 with open(path, "rb") as f:
                     data = f.read()
-                out[sf.rel] = Content(hashlib.sha256(data).hexdigest(), data)
-            seen[sf.rel] = (stamp, out[sf.rel].sha)
+                sha = hashlib.sha256(data).hexdigest()
+                same = old is not None and old[1] == sha  # touched, not changed
+                out[sf.rel] = Content(sha, data, stamp, _recorded_digest(old) if same else None)
         except OSError as e:
             out[sf.rel] = Content(f"error:{e.strerror or e}", None)
-    if cache is not None and seen != known:
-        cache.store_stats(seen)
     return out
+
+
+def _recorded_digest(entry: tuple) -> str | None:
+    return entry[2] if len(entry) > 2 else None
+
+
+def save_stats(cache: Cache, contents: dict[str, Content], digests: dict[str, str]) -> None:
+    """Record each file's stamp, content hash and facts hash for the next run."""
+    stats = {
+        rel: (c.stamp, c.sha, digests.get(rel))
+        for rel, c in contents.items()
+        if c.stamp and not c.sha.startswith("error:")
+    }
+    if stats != cache.stats():
+        cache.store_stats(stats)
+
+
+def keep_facts(cache: Cache, files: Sequence[SourceFile], contents: dict[str, Content]) -> None:
+    """Write the facts this run made to the cache, with the keys the project still uses."""
+    if cache.has_fresh_facts():
+        cache.save_facts({facts_key(sf, contents[sf.rel]) for sf in files})
+
+
+def facts_digest(blob: bytes) -> str:
+    """The identity of a file's facts: two versions of a file with the same facts (a comment
+    or the text inside a JSX element changed) give every rule the same input."""
+    return hashlib.blake2b(blob, digest_size=20).hexdigest()
 
 
 def facts_key(sf: SourceFile, content: Content) -> str:
@@ -75,19 +102,22 @@ def extract_all(
     contents: dict[str, Content] | None = None,
     cache: Cache | None = None,
     jobs: int = 1,
+    digests: dict[str, str] | None = None,
 ) -> dict[str, FileFacts]:
+    """The facts of `files`, in their order. With a cache, `digests` (when given) receives
+    the facts hash of each file."""
     if contents is None:
         contents = hash_files(root, files, cache)
     found: dict[str, FileFacts] = {}
     todo: list[tuple[SourceFile, str, bytes | None]] = []
-    keys: set[str] = set()
     for sf in files:
         content = contents[sf.rel]
         key = facts_key(sf, content)
-        keys.add(key)
         cached = cache.facts(key) if cache is not None else None
         if cached is not None and getattr(cached, "rel", None) == sf.rel:
             found[sf.rel] = cached
+            if digests is not None:
+                digests[sf.rel] = facts_digest(cache.facts_blob(key))
         else:
             todo.append((sf, key, content.data))
     cacheable = {
@@ -106,14 +136,14 @@ def extract_all(
         made = _in_pool(work, jobs, cache)
     else:
         made = [_extract_one(item, cache) for item in work]
-    for (sf, _, _), facts in zip(todo, made, strict=True):
+    for (sf, _, _), (facts, blob) in zip(todo, made, strict=True):
         found[sf.rel] = facts
-    if cache is not None:
-        cache.save_facts(keys)
+        if digests is not None and blob is not None:
+            digests[sf.rel] = facts_digest(blob)
     return {sf.rel: found[sf.rel] for sf in files}
 
 
-def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[FileFacts]:
+def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[tuple[FileFacts, bytes | None]]:
     """Workers parse part of the files while this process parses the rest itself.
 
     Facts come back pickled, and loading them here costs about a third of making them, so a
@@ -149,7 +179,7 @@ def _in_pool(work: list, jobs: int, cache: Cache | None) -> list[FileFacts]:
             out[i] = _extract_one(work[i], cache)
         for chunk, future in futures:
             for i, blob in zip(chunk, future.result(), strict=True):
-                out[i] = pickle.loads(blob)
+                out[i] = (pickle.loads(blob), blob)
                 key = work[i][3]
                 if key is not None and cache is not None:
                     cache.keep_facts(key, blob)
@@ -163,12 +193,16 @@ def _extract_chunk(chunk: list) -> list[bytes]:
     ]
 
 
-def _extract_one(item: tuple, cache: Cache | None) -> FileFacts:
+def _extract_one(item: tuple, cache: Cache | None) -> tuple[FileFacts, bytes | None]:
+    """The facts, and when a cache will keep them or hash them, their pickled bytes."""
     rel, kind, data, key = item
     facts = _extract(rel, kind, data)
-    if key is not None and cache is not None:
-        cache.keep_facts(key, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
-    return facts
+    if cache is None:
+        return facts, None
+    blob = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    if key is not None:
+        cache.keep_facts(key, blob)
+    return facts, blob
 
 
 def _extract(rel: str, kind: str, data) -> FileFacts:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from scalelint.facts.comments import Suppression
-from scalelint.facts.model import FileFacts
 from scalelint.findings import Finding, Span
+
+if TYPE_CHECKING:
+    from scalelint.facts.model import FileFacts
 
 
 @dataclass
@@ -39,6 +40,8 @@ def apply_suppressions(
     files: Mapping[str, FileFacts],
     per_path_ignores: dict[str, list[str]],
 ) -> SuppressionResult:
+    import pathspec  # here: a run the result cache answers only fingerprints, and needs none
+
     specs = [
         (pathspec.GitIgnoreSpec.from_lines([glob]), ids) for glob, ids in per_path_ignores.items()
     ]
