@@ -21,9 +21,13 @@ round first, not counted), so a busy moment on a shared machine hits all of them
   fill       scalelint check COPY, cache emptied first (a cold run that fills the cache)
   warm1/2    scalelint check COPY twice more: nothing changed
   changed    one TS file gets a comment appended (new text every round), then scalelint check
+  code-edited  the same file gets a new statement appended instead (`export const …`), which
+             changes its facts: what a real edit costs
   pre-commit scalelint check --force-exclude F1 … F5 from inside the copy, warm cache
   pre-commit-edited  the same after a comment is appended to each of F1 … F5 (new text every
-             round): what a hook meets on a real commit
+             round)
+  pre-commit-code-edited  the same after a new statement is appended to each of F1 … F5: what a
+             hook meets on a real commit
 
 Every time is the whole process's wall time (start-up included), its CPU time, and the peak
 resident memory of its largest process, read from the OS (`wait4`). Medians are printed, with
@@ -84,9 +88,11 @@ MEASUREMENTS = [
     ("fill", "scalelint check, filling the cache"),
     ("warm1", "scalelint check, warm, nothing changed (1st)"),
     ("warm2", "scalelint check, warm, nothing changed (2nd)"),
-    ("changed", "scalelint check, one file changed"),
+    ("changed", "scalelint check, one file changed (a comment appended)"),
+    ("code-edited", "scalelint check, one file's code edited"),
     ("pre-commit", "scalelint check --force-exclude, 5 files, warm"),
-    ("pre-commit-edited", "scalelint check --force-exclude, 5 files edited, warm"),
+    ("pre-commit-edited", "scalelint check --force-exclude, 5 files, a comment appended"),
+    ("pre-commit-code-edited", "scalelint check --force-exclude, 5 files' code edited"),
 ]
 
 # the speed goals: (label, how the value is computed, limit, unit)
@@ -95,9 +101,11 @@ GOALS = [
     ("scalelint cold ÷ Semgrep `-j 1`", "cold/semgrep-j1", 0.25, "×"),
     ("scalelint cold ÷ parse floor", "cold/floor", 2.5, "×"),
     ("warm, nothing changed", "warm", 0.2, "s"),
-    ("one file changed", "changed", 0.2, "s"),
+    ("one file changed, a comment appended", "changed", 0.2, "s"),
+    ("one file's code edited", "code-edited", 0.2, "s"),
     ("pre-commit shape, 5 files", "pre-commit", 0.4, "s"),
-    ("pre-commit shape, 5 files edited", "pre-commit-edited", 0.4, "s"),
+    ("pre-commit shape, 5 files, a comment appended", "pre-commit-edited", 0.4, "s"),
+    ("pre-commit shape, 5 files' code edited", "pre-commit-code-edited", 0.4, "s"),
 ]
 
 
@@ -151,6 +159,14 @@ def code_files(root: Path) -> tuple[list[tuple[str, str]], str]:
                 if k and not os.path.islink(os.path.join(folder, n)):
                     files.append((k, os.path.join(folder, n)))
         return files, f"a plain walk by file name (scalelint discovery unavailable: {e})"
+
+
+def new_statement(rel: str, tag: str) -> str:
+    """A line of code that gives the file new facts (a new module-level name) and no finding,
+    in the file's language."""
+    if rel.endswith(".py"):
+        return f"\nscalelint_bench_{tag} = 1\n"
+    return f"\nexport const scalelintBench_{tag} = 1;\n"
 
 
 def pick_changed(files: list[tuple[str, str]], root: Path) -> str:
@@ -252,11 +268,22 @@ def measure(args: argparse.Namespace) -> dict:
                 f.write(f"\n// scalelint bench: round {round_no[0]}\n")
             return sl("changed", [], [str(copy)], tmp)
 
+        def edit_one() -> Sample:
+            with open(copy / changed, "a", encoding="utf-8") as f:
+                f.write(new_statement(changed, f"edited{round_no[0]}"))
+            return sl("code-edited", [], [str(copy)], tmp)
+
         def edit_staged() -> Sample:
             for rel in staged:
                 with open(copy / rel, "a", encoding="utf-8") as f:
                     f.write(f"\n// scalelint bench: staged in round {round_no[0]}\n")
             return sl("pre-commit-edited", ["--force-exclude"], staged, copy)
+
+        def code_staged() -> Sample:
+            for rel in staged:
+                with open(copy / rel, "a", encoding="utf-8") as f:
+                    f.write(new_statement(rel, f"staged{round_no[0]}"))
+            return sl("pre-commit-code-edited", ["--force-exclude"], staged, copy)
 
         def cold() -> Sample:
             clear_cache()
@@ -277,8 +304,10 @@ def measure(args: argparse.Namespace) -> dict:
             ("warm1", lambda: sl("warm1", [], [str(copy)], tmp)),
             ("warm2", lambda: sl("warm2", [], [str(copy)], tmp)),
             ("changed", change_one),
+            ("code-edited", edit_one),
             ("pre-commit", lambda: sl("pre-commit", ["--force-exclude"], staged, copy)),
             ("pre-commit-edited", edit_staged),
+            ("pre-commit-code-edited", code_staged),
         ]  # fmt: skip
         if not semgrep:
             steps = [s for s in steps if not s[0].startswith("semgrep")]
@@ -294,8 +323,10 @@ def measure(args: argparse.Namespace) -> dict:
                 "warm1",
                 "warm2",
                 "changed",
+                "code-edited",
                 "pre-commit",
                 "pre-commit-edited",
+                "pre-commit-code-edited",
             )
         }
         reference = None
@@ -314,7 +345,7 @@ def measure(args: argparse.Namespace) -> dict:
                 )
                 if key == "fill":
                     cache_written = cache_written or (copy / CACHE_DIR).exists()
-            # same findings cold, warm, after a comment-only change, and for the staged files
+            # same findings cold, warm, after the one-file edits, and for the staged files
             cold_f = findings_of(out("cold"))
             reference = reference if reference is not None else cold_f
             for key in same:
@@ -388,8 +419,10 @@ def goal_values(res: dict) -> dict[str, float | None]:
         "cold/floor": ratio(m.get("cold"), m.get("floor")),
         "warm": warm,
         "changed": m.get("changed"),
+        "code-edited": m.get("code-edited"),
         "pre-commit": m.get("pre-commit"),
         "pre-commit-edited": m.get("pre-commit-edited"),
+        "pre-commit-code-edited": m.get("pre-commit-code-edited"),
     }
 
 
@@ -458,7 +491,7 @@ def notes(res: dict) -> list[str]:
     out.append(
         f"scalelint findings (cold): {res['findings']}; "
         + (
-            "identical in every round, cold, filling, warm, after the one-file change, and "
+            "identical in every round, cold, filling, warm, after the one-file edits, and "
             "(for the 5 staged files) in the pre-commit runs."
             if not diff
             else f"DIFFERENT from the cold run in: {', '.join(diff)}."
