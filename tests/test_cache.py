@@ -128,15 +128,17 @@ def test_facts_pack_takes_new_facts_and_drops_what_the_project_no_longer_has(tmp
     cache.save_facts(set(keys))
     packed = pickle.loads((cache.dir / "facts.pack").read_bytes())
     assert set(packed) == set(keys)
-    assert pickle.loads((cache.dir / "facts.recent").read_bytes()) == {}
+    assert pickle.loads((cache.dir / "facts.recent").read_bytes()) == (600, {})
 
     later = Cache(tmp_path)
     assert later.facts("k0001") == {"facts": "k0001"} and later.facts("gone") is None
     later.keep_facts("new", pickle.dumps("fresh"))
     in_use = {*keys[1:], "new"}  # k0000 was deleted from the project
     later.save_facts(in_use)
-    assert set(pickle.loads((later.dir / "facts.recent").read_bytes())) == {"new"}
+    size, recent = pickle.loads((later.dir / "facts.recent").read_bytes())
+    assert size == 600 and set(recent) == {"new"}
     assert Cache(tmp_path).facts("new") == "fresh"
+    assert Cache(tmp_path).facts("k0001", recent_only=True) is None  # the pack is not read
 
     third = Cache(tmp_path)
     for i in range(200):  # enough new facts to fold the recent file into the pack

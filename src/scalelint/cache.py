@@ -31,7 +31,7 @@ from scalelint import __version__
 
 CACHE_DIR = ".scalelint_cache"
 # What a half-written, foreign or outdated cache file can raise when read: a miss, not an error.
-_UNREADABLE = (
+UNREADABLE = (
     OSError,
     EOFError,
     pickle.UnpicklingError,
@@ -99,7 +99,8 @@ class Cache:
         self.dir = self.base / engine_fingerprint()
         self._ready = False
         self._packed: dict[str, bytes] | None = None
-        self._recent: dict[str, bytes] = {}
+        self._recent: dict[str, bytes] | None = None
+        self._pack_size = 0  # entries in the pack, as the recent file records it
         self._fresh: dict[str, bytes] = {}
         self._stats: dict | None = None
 
@@ -128,7 +129,7 @@ class Cache:
         try:
             with open(path, "rb") as f:
                 return pickle.load(f)
-        except _UNREADABLE:
+        except UNREADABLE:
             return None
 
     def _store(self, path: Path, value) -> None:
@@ -145,26 +146,36 @@ class Cache:
     # with only the keys the project still uses, and `facts.recent`, what runs have added
     # since. One file per source file meant thousands of file creations on a first run (a
     # third of its time on a 4,000-file repository) and as many opens on every later one.
-    def _facts_blobs(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    def _recent_blobs(self) -> dict[str, bytes]:
+        if self._recent is None:
+            found = self._load(self.dir / "facts.recent")
+            ok = isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict)
+            self._pack_size = found[0] if ok and isinstance(found[0], int) else 0
+            self._recent = found[1] if ok else {}
+        return self._recent
+
+    def _packed_blobs(self) -> dict[str, bytes]:
         if self._packed is None:
             packed = self._load(self.dir / "facts.pack")
-            recent = self._load(self.dir / "facts.recent")
             self._packed = packed if isinstance(packed, dict) else {}
-            self._recent = recent if isinstance(recent, dict) else {}
-        return self._packed, self._recent
+        return self._packed
 
-    def facts(self, key: str):
-        blob = self.facts_blob(key)
+    def facts(self, key: str, recent_only: bool = False):
+        blob = self.facts_blob(key, recent_only)
         if blob is None:
             return None
         try:
             return pickle.loads(blob)
-        except _UNREADABLE:
+        except UNREADABLE:
             return None
 
-    def facts_blob(self, key: str) -> bytes | None:
-        packed, recent = self._facts_blobs()
-        return recent.get(key) or packed.get(key)
+    def facts_blob(self, key: str, recent_only: bool = False) -> bytes | None:
+        """The pickled facts kept under `key`. `recent_only` spares reading the pack, tens of
+        megabytes on a large repository, when the caller would rather parse a few files."""
+        blob = self._recent_blobs().get(key)
+        if blob is None and not recent_only:
+            blob = self._packed_blobs().get(key)
+        return blob
 
     def keep_facts(self, key: str, blob: bytes) -> None:
         """Facts made this run, already pickled; written by `save_facts`."""
@@ -175,18 +186,20 @@ class Cache:
 
     def save_facts(self, in_use: set[str]) -> None:
         """Write what this run made. The recent file takes it until it holds an eighth as
-        much as the pack; then both are folded into a new pack of the keys still in use."""
+        many entries as the pack (it records the pack's size, so this is known without
+        reading the pack); then both are folded into a new pack of the keys still in use."""
         if not self._fresh:
             return
-        packed, recent = self._facts_blobs()
-        recent = {**recent, **self._fresh}
+        recent = {**self._recent_blobs(), **self._fresh}
         self._fresh = {}
-        if len(recent) * 8 > len(packed) + 512:
-            packed = {k: b for k in sorted(in_use) if (b := recent.get(k) or packed.get(k))}
+        pack_size = self._pack_size
+        if len(recent) * 8 > pack_size + 512:
+            old = self._packed_blobs()
+            packed = {k: b for k in sorted(in_use) if (b := recent.get(k) or old.get(k))}
             self._store(self.dir / "facts.pack", packed)
-            recent = {}
-        self._store(self.dir / "facts.recent", recent)
-        self._packed, self._recent = packed, recent
+            self._packed, pack_size, recent = packed, len(packed), {}
+        self._store(self.dir / "facts.recent", (pack_size, recent))
+        self._recent, self._pack_size = recent, pack_size
 
     # ── file hashes by stat, so an unchanged file is not even read ──
     def stats(self) -> dict:

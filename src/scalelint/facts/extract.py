@@ -5,54 +5,42 @@ becomes a Problem (reported as SL001) and the run goes on."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
+import sys
 from collections.abc import Callable
 
-import yaml
-
-from scalelint.facts.env_files import extract_dotenv
-from scalelint.facts.fly import extract_fly
-from scalelint.facts.hosting import (
-    extract_dockerfile,
-    extract_netlify,
-    extract_procfile,
-    extract_render,
-    extract_sam,
-    extract_serverless,
-    extract_vercel_json,
-    extract_wrangler,
-)
-from scalelint.facts.manifests import (
-    extract_package_json,
-    extract_pyproject,
-    extract_requirements,
-    extract_tsconfig,
-)
 from scalelint.facts.model import FileFacts, Problem
-from scalelint.facts.pgbouncer import extract_pgbouncer
-from scalelint.facts.prisma import extract_prisma
 from scalelint.parsers.jsonc import JsonError
 from scalelint.parsers.toml import TomlError
 
-TEXT_EXTRACTORS: dict[str, Callable[[FileFacts, str], None]] = {
-    "dotenv": extract_dotenv,
-    "prisma": extract_prisma,
-    "fly_toml": extract_fly,
-    "pgbouncer_ini": extract_pgbouncer,
-    "package_json": extract_package_json,
-    "requirements": extract_requirements,
-    "pyproject": extract_pyproject,
-    "tsconfig": extract_tsconfig,
-    "vercel_json": extract_vercel_json,
-    "netlify_toml": extract_netlify,
-    "wrangler_toml": extract_wrangler,
-    "wrangler_json": extract_wrangler,
-    "serverless_yml": extract_serverless,
-    "sam_template": extract_sam,
-    "render_yaml": extract_render,
-    "procfile": extract_procfile,
-    "dockerfile": extract_dockerfile,
+# kind → "module:function". Imported when a file of that kind is read: a run that re-reads
+# one changed route should not load the YAML, TOML and dotenv readers.
+TEXT_EXTRACTORS: dict[str, str] = {
+    "dotenv": "env_files:extract_dotenv",
+    "prisma": "prisma:extract_prisma",
+    "fly_toml": "fly:extract_fly",
+    "pgbouncer_ini": "pgbouncer:extract_pgbouncer",
+    "package_json": "manifests:extract_package_json",
+    "requirements": "manifests:extract_requirements",
+    "pyproject": "manifests:extract_pyproject",
+    "tsconfig": "manifests:extract_tsconfig",
+    "vercel_json": "hosting:extract_vercel_json",
+    "netlify_toml": "hosting:extract_netlify",
+    "wrangler_toml": "hosting:extract_wrangler",
+    "wrangler_json": "hosting:extract_wrangler",
+    "serverless_yml": "hosting:extract_serverless",
+    "sam_template": "hosting:extract_sam",
+    "render_yaml": "hosting:extract_render",
+    "procfile": "hosting:extract_procfile",
+    "dockerfile": "hosting:extract_dockerfile",
 }
+
+
+def text_extractor(kind: str) -> Callable[[FileFacts, str], None]:
+    module, name = TEXT_EXTRACTORS[kind].split(":")
+    return getattr(importlib.import_module(f"scalelint.facts.{module}"), name)
+
 
 MINIFIED_MIN_BYTES = 20_000
 # tree-sitter keeps going past syntax errors, and its TS grammar trips on some valid code (a bare
@@ -86,7 +74,7 @@ def extract(rel: str, kind: str, data: bytes) -> FileFacts:
         if kind in ("javascript", "typescript", "tsx", "python"):
             _extract_code(facts, kind, data)
         else:
-            TEXT_EXTRACTORS[kind](facts, text)
+            text_extractor(kind)(facts, text)
     except RecursionError:
         facts.problems.append(Problem(1, "nested too deeply to analyse; skipped"))
         facts.code = None
@@ -94,13 +82,16 @@ def extract(rel: str, kind: str, data: bytes) -> FileFacts:
         facts.problems.append(Problem(e.line, f"invalid JSON: {e}"))
     except TomlError as e:
         facts.problems.append(Problem(_error_line(e), f"invalid TOML: {e}"))
-    except yaml.YAMLError as e:
+    except (ValueError, TypeError, AttributeError) as e:
+        facts.problems.append(Problem(1, f"could not read: {_first_line(e)}"))
+    except Exception as e:
+        yaml = sys.modules.get("yaml")  # loaded by the readers of YAML files, when one ran
+        if yaml is None or not isinstance(e, yaml.YAMLError):
+            raise
         mark = getattr(e, "problem_mark", None)
         facts.problems.append(
             Problem(mark.line + 1 if mark else 1, f"invalid YAML: {_first_line(e)}")
         )
-    except (ValueError, TypeError, AttributeError) as e:
-        facts.problems.append(Problem(1, f"could not read: {_first_line(e)}"))
     if facts.problems and _template(data):
         facts.problems = []  # a template that generates this kind of file, not the file itself
     return facts
