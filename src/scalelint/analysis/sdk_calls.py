@@ -192,6 +192,25 @@ class SdkCalls:
             found = self._matches[key] = self._matches_uncached(p, rel, call)
         return found
 
+    def first_match(self, entries: list[dict], rel: str, call: Call) -> dict | None:
+        """The first of a table's patterns that `call` matches. Asked of every call a handler
+        reaches, table after table: whether anything outside the project made what the call
+        calls is looked up once for the whole table, since most patterns need that."""
+        outside: bool | None = None
+        for entry, p in _compiled_table(entries):
+            if not (p.members or p.decorated):
+                if outside is None:
+                    outside = self.reaches_outside(rel, call)
+                if not outside:
+                    continue
+            key = (id(entry), rel, call.id)
+            found = self._matches.get(key)
+            if found is None:
+                found = self._matches[key] = self._matches_uncached(p, rel, call)
+            if found:
+                return entry
+        return None
+
     def reaches_outside(self, rel: str, call: Call) -> bool:
         """Whether the call goes to an outside package, or to an object one made."""
         key = (rel, call.id)
@@ -285,6 +304,19 @@ def _compiled(entry: dict) -> _Pattern:
             tuple(entry.get("decorated") or ()),
         )
         found = _PATTERNS[id(entry)] = (entry, pattern)
+    return found[1]
+
+
+_TABLES: dict[int, tuple[list[dict], tuple[tuple[dict, _Pattern], ...]]] = {}
+
+
+def _compiled_table(entries: list[dict]) -> tuple[tuple[dict, _Pattern], ...]:
+    """A table's patterns compiled, kept while the table lives (a run's knowledge tables)."""
+    found = _TABLES.get(id(entries))
+    if found is None or found[0] is not entries or len(found[1]) != len(entries):
+        if len(_TABLES) > 1024:
+            _TABLES.clear()
+        found = _TABLES[id(entries)] = (entries, tuple((e, _compiled(e)) for e in entries))
     return found[1]
 
 

@@ -92,9 +92,9 @@ class SlowCalls:
         return self._slow[key]
 
     def _classify(self, rel: str, call: Call) -> SlowCall | None:
-        for entry in self._sdks:
-            if self.sdk.matches(entry, rel, call):
-                return SlowCall(entry.get("kind", "http"), entry.get("sdk", "an outside SDK"))
+        entry = self.sdk.first_match(self._sdks, rel, call)
+        if entry is not None:
+            return SlowCall(entry.get("kind", "http"), entry.get("sdk", "an outside SDK"))
         for entry in self._http:
             if not self._is_http(entry, rel, call):
                 continue
@@ -171,11 +171,10 @@ class SlowCalls:
         key = (rel, call.id)
         if key not in self._deferral:
             found = None
-            for entry in self._deferrals:
-                if self.sdk.matches(entry, rel, call):
-                    label = entry.get("label", "`{call}()`").replace("{call}", call.text)
-                    found = Deferral(label, bool(entry.get("durable")))
-                    break
+            entry = self.sdk.first_match(self._deferrals, rel, call)
+            if entry is not None:
+                label = entry.get("label", "`{call}()`").replace("{call}", call.text)
+                found = Deferral(label, bool(entry.get("durable")))
             self._deferral[key] = found
         return self._deferral[key]
 

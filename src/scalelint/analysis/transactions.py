@@ -260,7 +260,7 @@ def _python_transactions(project: Project, rel: str, code: CodeFacts) -> Iterato
             if not isinstance(item, CallResult):
                 continue
             call = code.calls[item.call]
-            entry = next((e for e in table if sdk.matches(e, rel, call)), None)
+            entry = sdk.first_match(table, rel, call)
             if entry is not None:
                 label = f"`with {call.text}()` block"
                 yield Transaction(
@@ -282,7 +282,7 @@ def _decorator_entry(
     """`@transaction.atomic` (a name) or `@transaction.atomic(using="x")` (a call)."""
     if isinstance(d, CallResult):
         call = code.calls[d.call]
-        return next((e for e in table if project.slow_calls.sdk.matches(e, rel, call)), None)
+        return project.slow_calls.sdk.first_match(table, rel, call)
     if not isinstance(d, Ref):
         return None
     b = code.lookup(d.path[0], scope)

@@ -156,13 +156,13 @@ def _signature_role(project: Project, rel: str, call: Call) -> tuple:
     sdk = project.slow_calls.sdk
     k = project.knowledge
     hmac = k["webhook-hmac"]
-    if any(sdk.matches(e, rel, call) for e in k["queue-consumer-verifications"]):
+    if sdk.first_match(k["queue-consumer-verifications"], rel, call) is not None:
         return (CONSUMER,)
     if _reads_header(call, k["queue-consumer-headers"]):
         return (CONSUMER,)
-    for entry in k["webhook-verifications"]:
-        if sdk.matches(entry, rel, call):
-            return ("verification", entry.get("provider"))
+    entry = sdk.first_match(k["webhook-verifications"], rel, call)
+    if entry is not None:
+        return ("verification", entry.get("provider"))
     if sdk.matches(hmac["hmac"], rel, call):
         return ("hmac",)
     if _reads_header(call, hmac["header-words"]):
