@@ -212,3 +212,49 @@ def test_an_edit_that_changes_the_facts_runs_the_rules_again(app, capsys, monkey
     after = output(capsys, str(app))
     assert runs == [1]
     assert after == output(capsys, str(app), "--no-cache") != before
+
+
+def test_a_cache_dir_elsewhere_answers_a_fresh_checkout(app, tmp_path, capsys, monkeypatch):
+    """CI restores the cache into a fresh checkout, where every file has a new modification
+    time: files are hashed again, but their facts and the findings come from the cache."""
+    import os
+
+    import scalelint.engine as engine
+
+    store = tmp_path / "ci-cache"
+    first = output(capsys, str(app), "--cache-dir", str(store))
+    assert not (app / CACHE_DIR).exists() and len(list(store.iterdir())) == 1
+    for path in app.rglob("*"):
+        if path.is_file():
+            os.utime(path, (2_000_000_000, 2_000_000_000))
+    runs = []
+    real = engine.check_project
+    monkeypatch.setattr(engine, "check_project", lambda *a, **k: runs.append(1) or real(*a, **k))
+    monkeypatch.setenv("SCALELINT_CACHE_DIR", str(store))
+    assert output(capsys, str(app)) == first and runs == []
+    assert not (app / CACHE_DIR).exists()
+    assert main(["clean", str(app), "--cache-dir", str(store)]) == 0
+    assert "Removed" in capsys.readouterr().out and list(store.iterdir()) == []
+
+
+def test_grammars_are_stamped_by_their_version_not_their_install_time(tmp_path, monkeypatch):
+    import importlib.util
+    import os
+
+    import scalelint.cache as cache_module
+
+    site = tmp_path / "site-packages"
+    (site / "tree_sitter_fake").mkdir(parents=True)
+    (site / "tree_sitter_fake-1.2.3.dist-info").mkdir()
+    binary = site / "tree_sitter_fake" / "_binding.so"
+    binary.write_bytes(b"\0")
+    spec = importlib.util.spec_from_file_location(
+        "tree_sitter_fake",
+        site / "tree_sitter_fake" / "__init__.py",
+        submodule_search_locations=[str(site / "tree_sitter_fake")],
+    )
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    stamp = cache_module._binary_stamp("tree_sitter_fake")
+    os.utime(binary, (1, 1))  # another install of the same version
+    assert cache_module._binary_stamp("tree_sitter_fake") == stamp
+    assert "1.2.3" in stamp

@@ -212,6 +212,7 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
         "upload-sarif",
         "category",
         "python-version",
+        "cache",
     }
     workspace = tmp_path / "workspace"
     shutil.copytree(DEMO, workspace / "web")
@@ -228,6 +229,7 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
         "inputs.upload-sarif": "true",
         "inputs.category": "scalelint",
         "inputs.python-version": "3.11",
+        "runner.temp": str(runner_temp),
     }
     env = {
         **os.environ,
@@ -276,6 +278,11 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
         for r in log["runs"][0]["results"]
     }
     assert "web/lib/sql.ts" in uris
+    # the cache lives outside the checkout, where actions/cache keeps it between runs
+    assert not (workspace / "web" / ".scalelint_cache").exists()
+    assert any((runner_temp / "scalelint-cache").iterdir())
+    kept = next(u for u in uses if u[0].startswith("actions/cache@"))
+    assert kept[2]["path"] == "${{ runner.temp }}/scalelint-cache" and "inputs.cache" in kept[1]
     upload = next(u for u in uses if "upload-sarif" in u[0])
     assert upload[0].startswith("github/codeql-action/upload-sarif@") and "always()" in upload[1]
     assert upload[2]["category"] == "${{ inputs.category }}"

@@ -68,9 +68,11 @@ def engine_fingerprint() -> str:
 
 
 def _binary_stamp(module: str) -> str:
-    """The compiled parts of an installed package by name, size and time: another version or
-    build of a grammar is another stamp. (Asking importlib.metadata for the version would
-    cost a warm run more than everything else it does before its answer.)"""
+    """An installed grammar by its version, read from the name of the `*.dist-info` folder
+    beside it: every fresh install of the same version (each CI run's virtualenv) gets the
+    same stamp, so a cache restored there is used. (Asking importlib.metadata would cost a
+    warm run more than everything else it does before its answer.) Without that folder, the
+    compiled files by name, size and time."""
     from importlib.util import find_spec
 
     spec = find_spec(module)
@@ -79,11 +81,33 @@ def _binary_stamp(module: str) -> str:
     stamps = [module]
     for folder in spec.submodule_search_locations:
         with contextlib.suppress(OSError):
+            site = os.path.dirname(os.path.abspath(folder))
+            versions = sorted(
+                name
+                for name in os.listdir(site)
+                if name.startswith(module + "-") and name.endswith(".dist-info")
+            )
+            if versions:
+                stamps.extend(versions)
+                continue
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if entry.name.endswith((".so", ".pyd", ".dylib")):
                     st = entry.stat()
                     stamps.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     return "|".join(stamps)
+
+
+def cache_base(root: Path, cache_dir: Path | None = None) -> Path:
+    """Where a project's cache lives: `.scalelint_cache/` in it, or, with `--cache-dir` or
+    `SCALELINT_CACHE_DIR` (Ruff's `--cache-dir` and `RUFF_CACHE_DIR`), a folder of that
+    directory named for the project's path, so projects sharing it keep apart."""
+    if cache_dir is None:
+        env = os.environ.get("SCALELINT_CACHE_DIR")
+        cache_dir = Path(env) if env else None
+    if cache_dir is None:
+        return root / CACHE_DIR
+    project = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return cache_dir.expanduser().resolve() / f"{root.name or 'root'}-{project}"
 
 
 def content_key(rel: str, kind: str, data: bytes) -> str:
@@ -94,8 +118,8 @@ def content_key(rel: str, kind: str, data: bytes) -> str:
 
 
 class Cache:
-    def __init__(self, root: Path) -> None:
-        self.base = root / CACHE_DIR
+    def __init__(self, root: Path, cache_dir: Path | None = None) -> None:
+        self.base = cache_base(root, cache_dir)
         self.dir = self.base / engine_fingerprint()
         self._ready = False
         self._packed: dict[str, bytes] | None = None
@@ -258,9 +282,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def clean(root: Path) -> bool:
+def clean(root: Path, cache_dir: Path | None = None) -> bool:
     """Remove the project's cache folder; True when there was one."""
-    base = root / CACHE_DIR
+    base = cache_base(root, cache_dir)
     if not base.is_dir():
         return False
     shutil.rmtree(base, ignore_errors=True)

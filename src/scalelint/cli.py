@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="neither read nor write .scalelint_cache/"
     )
     check.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the cache in DIR instead of the project's .scalelint_cache/ "
+        "(also SCALELINT_CACHE_DIR)",
+    )
+    check.add_argument(
         "--jobs",
         "-j",
         type=int,
@@ -108,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     clean = sub.add_parser("clean", help="remove the project's .scalelint_cache/")
     clean.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+    clean.add_argument(
+        "--cache-dir", type=Path, metavar="DIR", help="the cache is in DIR (see check)"
+    )
 
     rules = sub.add_parser("rules", help="list the rules, or show one rule's documentation")
     rules.add_argument("rule", nargs="?", help="a rule id such as SL101")
@@ -186,6 +196,7 @@ def _check(args: argparse.Namespace, process_exits: bool = False) -> int:
             baseline=args.baseline,
             write_baseline=args.write_baseline,
             no_cache=args.no_cache,
+            cache_dir=args.cache_dir,
             jobs=args.jobs,
             process_exits=process_exits,
         )
@@ -272,12 +283,13 @@ def _write(path: Path, text: str) -> None:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from scalelint.cache import CACHE_DIR, clean
+    from scalelint.cache import cache_base, clean
     from scalelint.discover import common_start, find_root, names_a_folder
 
     root = find_root(common_start([args.path]), names_a_folder([args.path]))
-    removed = clean(root)
-    print(f"{'Removed' if removed else 'No'} {root / CACHE_DIR}{'' if removed else ' to remove'}.")
+    removed = clean(root, args.cache_dir)
+    where = cache_base(root, args.cache_dir)
+    print(f"{'Removed' if removed else 'No'} {where}{'' if removed else ' to remove'}.")
     return 0
 
 

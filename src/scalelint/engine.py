@@ -48,6 +48,7 @@ class RunOptions:
     baseline: Path | None = None  # report only findings not recorded here
     write_baseline: Path | None = None  # record every finding here instead
     no_cache: bool = False
+    cache_dir: Path | None = None  # else SCALELINT_CACHE_DIR, else the project's own folder
     jobs: int = 0  # processes for parsing; 0 = one per CPU
     # The caller ends the process once it has reported (the command line does): the facts
     # are kept alive instead of freed, see `_RETAINED`.
@@ -102,7 +103,7 @@ def run_check(opts: RunOptions) -> CheckRun:
 
 def _run_check(opts: RunOptions) -> CheckRun:
     root = find_root(common_start(opts.paths), names_a_folder(opts.paths))
-    cache = None if opts.no_cache else Cache(root.resolve())
+    cache = None if opts.no_cache else Cache(root.resolve(), opts.cache_dir)
     parsed = cache.catalogue() if cache is not None else None
     if parsed is not None:
         use_parsed(parsed)
