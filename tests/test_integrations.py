@@ -215,7 +215,7 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
         "cache",
     }
     workspace = tmp_path / "workspace"
-    shutil.copytree(DEMO, workspace / "web")
+    shutil.copytree(DEMO, workspace / "web", ignore=shutil.ignore_patterns(".scalelint_cache"))
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     runner_temp, output = tmp_path / "runner-temp", tmp_path / "github-output"
