@@ -27,12 +27,21 @@ from scalelint.catalogue import (
     use_parsed,
 )
 from scalelint.config import Config, check_selector, find_config, load_config, selected
-from scalelint.discover import Discovery, common_start, discover, find_root, names_a_folder
+from scalelint.discover import (
+    Discovery,
+    common_start,
+    discover,
+    find_root,
+    names_a_folder,
+    start_listing,
+)
 from scalelint.extraction import Content, extract_all, hash_files, keep_facts, save_stats
 from scalelint.findings import Diagnostic, Finding, RunResult
 from scalelint.suppress import assign_fingerprints
 
 if TYPE_CHECKING:
+    from subprocess import Popen
+
     from scalelint.facts.model import FileFacts
 
 
@@ -103,6 +112,16 @@ def run_check(opts: RunOptions) -> CheckRun:
 
 def _run_check(opts: RunOptions) -> CheckRun:
     root = find_root(common_start(opts.paths), names_a_folder(opts.paths))
+    listing = start_listing(root.resolve())
+    try:
+        return _check_root(opts, root, listing)
+    finally:
+        if listing is not None and listing.poll() is None:
+            listing.kill()  # the run stopped before it listed the files (a config error)
+            listing.wait()
+
+
+def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun:
     cache = None if opts.no_cache else Cache(root.resolve(), opts.cache_dir)
     parsed = cache.catalogue() if cache is not None else None
     if parsed is not None:
@@ -119,7 +138,9 @@ def _run_check(opts: RunOptions) -> CheckRun:
         check_selector(s, set(metas), "--select/--ignore")
     active = [rid for rid, m in metas.items() if selected(rid, m.enabled, select, ignore)]
 
-    found = discover(root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size)
+    found = discover(
+        root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size, listing
+    )
     contents = hash_files(found.root, found.files, cache)
     made: dict[str, FileFacts] = {}
     whole = None
