@@ -34,7 +34,7 @@ CHUNK_FILES = 48
 PACK_WORTH_FILES = 30
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per file on every run: not frozen, see `records.value_record`
 class Content:
     sha: str  # hash of the bytes, or "error:<reason>" when they could not be read
     data: bytes | None  # the bytes, when this run had to read them
