@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 from operator import attrgetter
-from typing import dataclass_transform
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:  # only type checkers read it, and `typing` has it from Python 3.11 on
+
+    def dataclass_transform(**_options):
+        return lambda cls: cls
 
 
 @dataclass_transform(eq_default=True)
