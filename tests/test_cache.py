@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import shutil
 import subprocess
@@ -258,3 +260,44 @@ def test_grammars_are_stamped_by_their_version_not_their_install_time(tmp_path, 
     os.utime(binary, (1, 1))  # another install of the same version
     assert cache_module._binary_stamp("tree_sitter_fake") == stamp
     assert "1.2.3" in stamp
+
+
+DIGESTS = """
+import json, pickle, sys
+from pathlib import Path
+from scalelint.discover import discover
+from scalelint.extraction import _extract, facts_digest
+
+out = {}
+for folder in sys.argv[1:]:
+    found = discover(Path(folder), [Path(folder)], [])
+    for sf in found.files:
+        blob = pickle.dumps(_extract(sf.rel, sf.kind, str(found.root / sf.rel)), protocol=5)
+        out[folder + ":" + sf.rel] = facts_digest(blob)
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+def test_facts_digests_do_not_depend_on_the_string_hash_seed():
+    """A file's cached findings are found again by its facts' digest; a digest that changed with
+    Python's per-process hash seed would miss that cache on every other run."""
+    folders = [
+        str(REPO / "fixtures" / "demo-app"),
+        *map(str, sorted((REPO / "fixtures").glob("SL*"))),
+    ]
+
+    def digests(seed: str) -> dict[str, str]:
+        run = subprocess.run(
+            [sys.executable, "-c", DIGESTS, *folders],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(run.stdout)
+
+    first = digests("1")
+    assert any(k.endswith("package.json") for k in first)  # manifests are among them
+    assert len(first) > 50
+    for seed in ("2", "3"):
+        assert digests(seed) == first

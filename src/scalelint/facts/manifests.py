@@ -29,7 +29,9 @@ def extract_package_json(facts: FileFacts, text: str) -> None:
                 m.dependencies.setdefault(str(k), str(v))
     runtime = doc.get("dependencies") if isinstance(doc.get("dependencies"), dict) else {}
     # a library lists `next` as a peer or dev dependency; only an app depends on it to run
-    m.dev_only = {k for k in m.dependencies if k not in runtime and k not in ("vercel", "wrangler")}
+    m.dev_only = tuple(
+        sorted(k for k in m.dependencies if k not in runtime and k not in ("vercel", "wrangler"))
+    )
     scripts = doc.get("scripts")
     if isinstance(scripts, dict):
         m.scripts = {str(k): str(v) for k, v in scripts.items()}

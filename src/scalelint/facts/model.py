@@ -88,7 +88,9 @@ class Manifest:
     dependencies: dict[str, str] = field(default_factory=dict)  # name → version spec ("" unknown)
     scripts: dict[str, str] = field(default_factory=dict)
     entry: str = ""  # package.json main/module/exports["."], for workspace imports
-    dev_only: set[str] = field(default_factory=set)  # devDependencies/peerDependencies only
+    # devDependencies/peerDependencies only; sorted, so its pickle (the facts' cache digest)
+    # does not change with the string hash seed from one run to the next
+    dev_only: tuple[str, ...] = ()
 
 
 @dataclass
