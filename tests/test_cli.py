@@ -4,6 +4,7 @@ suppressions, selection, and what never leaves the machine (passwords)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,19 @@ def test_debug_shows_the_traceback_through_the_command(tmp_path):
         env=env,
     )
     assert plain.returncode == 2 and "internal error: RuntimeError: planted failure" in plain.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="the listing is git's")
+def test_a_run_stopped_by_a_config_error_leaves_no_process_or_pipe_open(tmp_path):
+    """The git listing starts before the configuration is read; a run that stops at a bad
+    configuration must still end it and close its pipe."""
+    project = make_project(tmp_path, **{".scalelint.yml": "selct: [SL1]\n"})
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    warn = ["-X", "dev", "-W", "always::ResourceWarning"]
+    run_ = subprocess.run(
+        [sys.executable, *warn, "-m", "scalelint", "check", str(project)],
+        capture_output=True,
+        text=True,
+    )
+    assert run_.returncode == 2 and "unknown key `selct`" in run_.stderr
+    assert "ResourceWarning" not in run_.stderr

@@ -384,6 +384,17 @@ def start_listing(root: Path) -> subprocess.Popen | None:
         return None
 
 
+def stop_listing(listing: subprocess.Popen | None) -> None:
+    """End a listing nobody will read, and close its pipe, so no process or file is left."""
+    if listing is None:
+        return
+    if listing.poll() is None:
+        listing.kill()
+        listing.wait()
+    if listing.stdout is not None:
+        listing.stdout.close()
+
+
 def _git_files(
     root: Path, ignore: _IgnoreStack, out: Discovery, started: subprocess.Popen | None = None
 ) -> list[tuple[str, os.stat_result]] | None:
@@ -396,7 +407,7 @@ def _git_files(
     try:
         stdout, _ = listing.communicate(timeout=60)
     except (OSError, subprocess.SubprocessError):
-        listing.kill()
+        stop_listing(listing)
         return None
     if listing.returncode != 0:
         return None

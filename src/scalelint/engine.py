@@ -34,6 +34,7 @@ from scalelint.discover import (
     find_root,
     names_a_folder,
     start_listing,
+    stop_listing,
 )
 from scalelint.extraction import Content, extract_all, hash_files, keep_facts, save_stats
 from scalelint.findings import Diagnostic, Finding, RunResult
@@ -116,9 +117,7 @@ def _run_check(opts: RunOptions) -> CheckRun:
     try:
         return _check_root(opts, root, listing)
     finally:
-        if listing is not None and listing.poll() is None:
-            listing.kill()  # the run stopped before it listed the files (a config error)
-            listing.wait()
+        stop_listing(listing)  # if the run stopped before it listed the files (a config error)
 
 
 def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun:
