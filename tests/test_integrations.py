@@ -281,8 +281,16 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
     # the cache lives outside the checkout, where actions/cache keeps it between runs
     assert not (workspace / "web" / ".scalelint_cache").exists()
     assert any((runner_temp / "scalelint-cache").iterdir())
-    kept = next(u for u in uses if u[0].startswith("actions/cache@"))
-    assert kept[2]["path"] == "${{ runner.temp }}/scalelint-cache" and "inputs.cache" in kept[1]
+    steps = [s.get("uses", s.get("name")) for s in action["runs"]["steps"]]
+    restore = next(u for u in uses if u[0].startswith("actions/cache/restore@"))
+    save = next(u for u in uses if u[0].startswith("actions/cache/save@"))
+    for kept in (restore, save):
+        assert kept[2]["path"] == "${{ runner.temp }}/scalelint-cache" and "inputs.cache" in kept[1]
+    # saved whether or not the check failed the job, under the key the restore step computed
+    assert "always()" in save[1] and "restore-cache.outputs.cache-primary-key" in save[2]["key"]
+    assert steps.index(restore[0]) < steps.index("Run scalelint") < steps.index(save[0])
+    for part in ("github.job", "inputs.category", "inputs.path", "github.sha"):
+        assert part in restore[2]["key"]
     upload = next(u for u in uses if "upload-sarif" in u[0])
     assert upload[0].startswith("github/codeql-action/upload-sarif@") and "always()" in upload[1]
     assert upload[2]["category"] == "${{ inputs.category }}"
