@@ -301,3 +301,28 @@ def test_facts_digests_do_not_depend_on_the_string_hash_seed():
     assert len(first) > 50
     for seed in ("2", "3"):
         assert digests(seed) == first
+
+
+def test_time_says_what_was_parsed_reused_or_run_and_leaves_stdout_alone(app, capsys):
+    def timed(*args: str) -> tuple[str, str]:
+        main(["check", str(app), "--format", "json", "--time", "-j", "1", *args])
+        out, err = capsys.readouterr()
+        json.loads(out)  # the report on stdout is untouched
+        return out, err
+
+    plain = output(capsys, str(app), "--no-cache", "-j", "1")
+    out, err = timed()
+    assert out == plain
+    assert err.startswith("scalelint: ") and " s in all" in err
+    assert "files parsed, 0 from the cache" in err
+    assert "the rules: " in err and "rules, one by one (the slowest first):" in err
+    assert "SL501" in err or "the other " in err  # the slowest rules, by id
+
+    _, err = timed()
+    assert "0 files read" in err and "findings reused" in err and "the rules:" not in err
+
+    route = app / "lib" / "sql.ts"
+    route.write_text(route.read_text() + "\nexport const added = 1;\n")
+    _, err = timed()
+    assert "1 file read" in err and "facts of new or changed files: 1 file parsed" in err
+    assert "the other files' facts: 0 files parsed" in err and "the rules: " in err

@@ -9,6 +9,7 @@ import pytest
 from scalelint.catalogue import load_rules
 from scalelint.findings import Finding, Span
 from scalelint.rule_runs import can_fork, in_forked_process, run_rules, split_families
+from scalelint.timing import Timings
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="rules run in one process here")
 
@@ -38,8 +39,14 @@ def test_split_rules_keep_their_order_and_their_failures():
         ("SL302", broken, metas["SL302"]),
         ("SL501", fine("SL501"), metas["SL501"]),
     ]
-    serial = list(run_rules(None, rules, parallel=False, debug=False))
-    split = list(run_rules(None, rules, parallel=True, debug=False))
+    serial_times, split_times = Timings(), Timings()
+    serial = list(run_rules(None, rules, parallel=False, debug=False, timings=serial_times))
+    split = list(run_rules(None, rules, parallel=True, debug=False, timings=split_times))
+    # every rule's time comes back, from whichever process ran it, failed rules included
+    for times in (serial_times, split_times):
+        assert set(times.rules) == {r[0] for r in rules}
+        assert all(s >= 0 for s in times.rules.values())
+    assert split_times.rules_forked and not serial_times.rules_forked
     rules_of = [[f.rule for f in found] for found, _ in split]
     assert rules_of == [[f.rule for f in found] for found, _ in serial]
     assert rules_of == [["SL101"], ["SL301"], ["SL201"], [], ["SL501"]]

@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--statistics", action="store_true", help="print counts per rule instead of findings"
     )
+    check.add_argument(
+        "--time",
+        action="store_true",
+        help="after the report, print to stderr where the run's time went",
+    )
     check.add_argument("--quiet", "-q", action="store_true", help="print findings and nothing else")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument(
@@ -228,6 +233,11 @@ def _check(args: argparse.Namespace, process_exits: bool = False) -> int:
             _write(path, _render(fmt, data, False, False, False))
     if args.format == "text" and not args.quiet:
         _print_diagnostics(run.result.diagnostics)
+    if args.time:
+        from scalelint.timing import render_timings
+
+        run.timings.lap("the report")
+        sys.stderr.write(render_timings(run.timings))
     if args.exit_zero:
         return 0
     threshold = SEVERITY_RANK[args.fail_on]

@@ -39,6 +39,7 @@ from scalelint.discover import (
 from scalelint.extraction import Content, extract_all, hash_files, keep_facts, save_stats
 from scalelint.findings import Diagnostic, Finding, RunResult
 from scalelint.suppress import assign_fingerprints
+from scalelint.timing import Timings, plural
 
 if TYPE_CHECKING:
     from subprocess import Popen
@@ -73,6 +74,7 @@ class CheckRun:
     root: Path
     config: Config
     version: str = __version__
+    timings: Timings = field(default_factory=Timings)
 
     def rebased(self, base: Path) -> CheckRun:
         """The same run with paths relative to `base` instead of the project root (the Action
@@ -121,6 +123,7 @@ def _run_check(opts: RunOptions) -> CheckRun:
 
 
 def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun:
+    timings = Timings()
     cache = None if opts.no_cache else Cache(root.resolve(), opts.cache_dir)
     parsed = cache.catalogue() if cache is not None else None
     if parsed is not None:
@@ -136,19 +139,34 @@ def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun
     for s in [*(opts.select or []), *opts.ignore]:
         check_selector(s, set(metas), "--select/--ignore")
     active = [rid for rid, m in metas.items() if selected(rid, m.enabled, select, ignore)]
+    timings.lap("start-up: scalelint's modules, the rule catalogue, the configuration")
 
     found = discover(
         root, opts.paths, config.exclude, opts.force_exclude, config.max_file_size, listing
     )
+    timings.lap(f"listing the project's files: {plural(len(found.files), 'file')} to read")
     contents = hash_files(found.root, found.files, cache)
+    read = sum(c.data is not None for c in contents.values())
+    unchanged = len(contents) - read
+    timings.lap(
+        f"reading and hashing: {plural(read, 'file')} read"
+        + (f", {unchanged:,} unchanged since the last run" if unchanged else "")
+    )
     made: dict[str, FileFacts] = {}
     whole = None
     if cache is not None:
-        made, digests = _changed_facts(found, contents, cache, _jobs(opts))
+        reparsed: list[str] = []
+        made, digests = _changed_facts(found, contents, cache, _jobs(opts), reparsed)
+        timings.lap(
+            f"facts of new or changed files: {plural(len(reparsed), 'file')} parsed, "
+            f"{len(made) - len(reparsed):,} from the cache"
+        )
         key = _run_key(config, active, found, digests)
         whole = cache.results(key)
+        if isinstance(whole, ProjectFindings):
+            timings.lap("findings reused: no file's facts changed since the last run")
     if not isinstance(whole, ProjectFindings):
-        whole = check_project(found, contents, cache, config, metas, active, opts, made)
+        whole = check_project(found, contents, cache, config, metas, active, opts, made, timings)
         if cache is not None:
             cache.store_results(key, whole)
 
@@ -167,7 +185,8 @@ def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun
         applied = apply_baseline(result.findings, read_baseline(baseline), targets)
         result.findings = applied.kept
         result.baselined, result.baseline_stale = applied.matched, applied.stale
-    return CheckRun(result, lines, metas, found.root, config)
+    timings.lap(f"the findings of the {plural(len(targets), 'file')} checked")
+    return CheckRun(result, lines, metas, found.root, config, timings=timings)
 
 
 def _jobs(opts: RunOptions) -> int:
@@ -175,7 +194,7 @@ def _jobs(opts: RunOptions) -> int:
 
 
 def _changed_facts(
-    found: Discovery, contents: dict[str, Content], cache: Cache, jobs: int
+    found: Discovery, contents: dict[str, Content], cache: Cache, jobs: int, parsed: list[str]
 ) -> tuple[dict[str, FileFacts], dict[str, str]]:
     """The facts of the files whose facts hash is not on record (new or changed since the
     last run), and every file's facts hash, which is what the findings are keyed by: the rules
@@ -184,7 +203,9 @@ def _changed_facts(
     last findings are reused."""
     digests = {rel: c.digest for rel, c in contents.items() if c.digest is not None}
     unknown = [sf for sf in found.files if sf.rel not in digests]
-    made = extract_all(found.root, unknown, contents, cache, jobs, digests) if unknown else {}
+    made = (
+        extract_all(found.root, unknown, contents, cache, jobs, digests, parsed) if unknown else {}
+    )
     keep_facts(cache, found.files, contents)
     save_stats(cache, contents, digests)
     return made, digests
@@ -215,6 +236,7 @@ def check_project(
     active: list[str],
     opts: RunOptions,
     made: dict[str, FileFacts] | None = None,
+    timings: Timings | None = None,
 ) -> ProjectFindings:
     # The analysis stack (tree-sitter, every rule family) loads only when rules run: a run the
     # result cache answers never pays for it.
@@ -227,11 +249,19 @@ def check_project(
     from scalelint.suppress import apply_suppressions, unused_span
 
     jobs = _jobs(opts)
+    timings = timings or Timings()
     made = made or {}
     rest = [sf for sf in found.files if sf.rel not in made]
-    more = extract_all(found.root, rest, contents, cache, jobs) if rest else {}
+    parsed: list[str] = []
+    more = extract_all(found.root, rest, contents, cache, jobs, None, parsed) if rest else {}
     if cache is not None:
         keep_facts(cache, found.files, contents)
+    if rest:
+        which = "the other files' facts" if made else "facts"
+        loaded = len(more) - len(parsed)
+        timings.lap(f"{which}: {plural(len(parsed), 'file')} parsed, {loaded:,} from the cache")
+    elif cache is not None:
+        timings.lap("keeping the facts in the cache")
     facts = {sf.rel: made.get(sf.rel) or more[sf.rel] for sf in found.files}
     diagnostics = [
         Diagnostic("skipped", f"{f.skipped}, not checked", rel)
@@ -242,12 +272,14 @@ def check_project(
     context = build_context(facts, config, knowledge, found.marker_dirs)
     project = Project(facts, context)
     registry = load_rule_functions()
+    timings.lap("the project's context: packages, platforms, settings, the rule functions")
     rules = [(rid, registry[rid], metas[rid]) for rid in active if rid in registry]
     parallel = jobs > 1 and len(facts) >= PARALLEL_MIN_FILES and not opts.debug
     findings: list[Finding] = []
-    for found_here, said in run_rules(project, rules, parallel, opts.debug):
+    for found_here, said in run_rules(project, rules, parallel, opts.debug, timings):
         findings.extend(found_here)
         diagnostics.extend(said)
+    timings.lap(f"the rules: {plural(len(rules), 'rule')} over {plural(len(facts), 'file')}")
 
     findings = _unique([_with_severity(f, config) for f in findings if f.path in facts])
     suppressed = apply_suppressions(findings, facts, config.per_path_ignores)

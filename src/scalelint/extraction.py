@@ -106,9 +106,11 @@ def extract_all(
     cache: Cache | None = None,
     jobs: int = 1,
     digests: dict[str, str] | None = None,
+    parsed: list[str] | None = None,
 ) -> dict[str, FileFacts]:
     """The facts of `files`, in their order. With a cache, `digests` (when given) receives
-    the facts hash of each file."""
+    the facts hash of each file; `parsed` (when given), the files that were not found in the
+    cache and were parsed."""
     if contents is None:
         contents = hash_files(root, files, cache)
     found: dict[str, FileFacts] = {}
@@ -141,6 +143,8 @@ def extract_all(
         )
         for i, (sf, key, data) in enumerate(todo)
     ]
+    if parsed is not None:
+        parsed.extend(sf.rel for sf, _, _ in todo)
     if jobs > 1 and len(work) >= PARALLEL_MIN_FILES:
         made = _in_pool(work, jobs, cache)
     else:

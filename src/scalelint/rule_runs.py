@@ -16,6 +16,7 @@ import logging
 import os
 import pickle
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
@@ -25,6 +26,7 @@ from scalelint.findings import Diagnostic, Finding
 if TYPE_CHECKING:
     from scalelint.analysis.project import Project
     from scalelint.catalogue import RuleMeta
+    from scalelint.timing import Timings
 
 log = logging.getLogger("scalelint")
 
@@ -38,23 +40,48 @@ T = TypeVar("T")
 
 
 def run_rules(
-    project: Project, rules: list[tuple[str, Callable, RuleMeta]], parallel: bool, debug: bool
+    project: Project,
+    rules: list[tuple[str, Callable, RuleMeta]],
+    parallel: bool,
+    debug: bool,
+    timings: Timings | None = None,
 ) -> Iterator[Result]:
-    """Each rule's findings and diagnostics, in the order of `rules`."""
+    """Each rule's findings and diagnostics, in the order of `rules`. `timings`, when given,
+    receives how long each rule took in the process it ran in."""
+    seconds = timings.rules if timings is not None else {}
     mine, forked = split_families([r[0] for r in rules])
     if not (parallel and mine and forked and can_fork()):
         for rid, fn, meta in rules:
-            yield _run_one(project, rid, fn, meta, debug)
+            yield _timed(project, rid, fn, meta, debug, seconds)
         return
+    if timings is not None:
+        timings.rules_forked = True
     there_rules = [r for r in rules if r[0] in forked]
-    wait = in_forked_process(lambda: [_run_one(project, *r, debug) for r in there_rules])
-    here = {r[0]: _run_one(project, *r, debug) for r in rules if r[0] in mine}
-    there = wait()
-    if there is None:  # the copy died (out of memory, killed): do its share here
-        there = [_run_one(project, *r, debug) for r in there_rules]
+
+    def there_work() -> tuple[list[Result], dict[str, float]]:
+        spent: dict[str, float] = {}
+        return [_timed(project, *r, debug, spent) for r in there_rules], spent
+
+    wait = in_forked_process(there_work)
+    here = {r[0]: _timed(project, *r, debug, seconds) for r in rules if r[0] in mine}
+    came = wait()
+    if came is None:  # the copy died (out of memory, killed): do its share here
+        came = [_timed(project, *r, debug, seconds) for r in there_rules], {}
+    there, spent = came
+    seconds.update(spent)
     results = {**here, **{r[0]: res for r, res in zip(there_rules, there, strict=True)}}
     for rid, _, _ in rules:
         yield results[rid]
+
+
+def _timed(
+    project: Project, rid: str, fn: Callable, meta: RuleMeta, debug: bool, spent: dict
+) -> Result:
+    start = time.perf_counter()
+    try:
+        return _run_one(project, rid, fn, meta, debug)
+    finally:
+        spent[rid] = time.perf_counter() - start
 
 
 def split_families(rule_ids: list[str]) -> tuple[set[str], set[str]]:
