@@ -227,7 +227,7 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
         "inputs.args": "--ignore SL103",
         "inputs.fail-on": "warning",
         "inputs.upload-sarif": "true",
-        "inputs.category": "scalelint",
+        "inputs.category": "scalelint, web",  # a comma: a cache key may not hold one
         "inputs.python-version": "3.11",
         "runner.temp": str(runner_temp),
     }
@@ -237,6 +237,10 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
         "RUNNER_TEMP": str(runner_temp),
         "GITHUB_OUTPUT": str(output),
         "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_OS": "Linux",
+        "GITHUB_JOB": "lint",
+        "GITHUB_REF": "refs/heads/feature,x",
+        "GITHUB_SHA": "0" * 40,
     }
     uses = []
     exit_codes = {}
@@ -286,11 +290,20 @@ def test_action_steps_run_locally_and_produce_accepted_sarif(tmp_path, sarif_sch
     save = next(u for u in uses if u[0].startswith("actions/cache/save@"))
     for kept in (restore, save):
         assert kept[2]["path"] == "${{ runner.temp }}/scalelint-cache" and "inputs.cache" in kept[1]
-    # saved whether or not the check failed the job, under the key the restore step computed
-    assert "always()" in save[1] and "restore-cache.outputs.cache-primary-key" in save[2]["key"]
+        assert kept[2]["key"] == "${{ steps.cache-key.outputs.key }}"
+    # the key: no comma from the inputs or the branch; the restore keys fall back from this
+    # commit to this branch to any branch, always for the same job, category and path
+    key, branch, anywhere = outputs["key"], outputs["branch"], outputs["any"]
+    assert "," not in key and key.startswith(branch) and branch.startswith(anywhere)
+    assert anywhere.startswith("scalelint-Linux-lint-") and key.endswith("0" * 40)
+    assert restore[2]["restore-keys"].splitlines() == [
+        "${{ steps.cache-key.outputs.branch }}",
+        "${{ steps.cache-key.outputs.any }}",
+    ]
+    # saved after the check whether or not its findings fail the job, but not after an error
+    assert "!cancelled()" in save[1] and "exit-code == '1'" in save[1]
+    assert "always()" not in save[1]
     assert steps.index(restore[0]) < steps.index("Run scalelint") < steps.index(save[0])
-    for part in ("github.job", "inputs.category", "inputs.path", "github.sha"):
-        assert part in restore[2]["key"]
     upload = next(u for u in uses if "upload-sarif" in u[0])
     assert upload[0].startswith("github/codeql-action/upload-sarif@") and "always()" in upload[1]
     assert upload[2]["category"] == "${{ inputs.category }}"
