@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 import scalelint.extraction as extraction
 from scalelint.cache import CACHE_DIR, Cache
+from scalelint.catalogue import load_rules
 from scalelint.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -316,7 +318,10 @@ def test_time_says_what_was_parsed_reused_or_run_and_leaves_stdout_alone(app, ca
     assert err.startswith("scalelint: ") and " s in all" in err
     assert "files parsed, 0 from the cache" in err
     assert "the rules: " in err and "rules, one by one (the slowest first):" in err
-    assert "SL501" in err or "the other " in err  # the slowest rules, by id
+    listed = re.findall(r"^ +\d+\.\d\d s    (SL\d{3})$", err, re.M)
+    assert len(listed) == 10 and len(set(listed)) == 10  # the ten slowest, each once
+    others = int(re.search(r"the other (\d+) rules", err).group(1))
+    assert others + 10 == len(load_rules()) - 1  # every rule but SL002, which reads findings
 
     _, err = timed()
     assert "0 files read" in err and "findings reused" in err and "the rules:" not in err
@@ -326,3 +331,9 @@ def test_time_says_what_was_parsed_reused_or_run_and_leaves_stdout_alone(app, ca
     _, err = timed()
     assert "1 file read" in err and "facts of new or changed files: 1 file parsed" in err
     assert "the other files' facts: 0 files parsed" in err and "the rules: " in err
+
+
+def test_time_is_printed_after_writing_a_baseline_too(app, capsys, tmp_path):
+    main(["check", str(app), "--no-cache", "--time", "--write-baseline", str(tmp_path / "b.json")])
+    out, err = capsys.readouterr()
+    assert out.startswith("Wrote ") and " s  writing the baseline" in err

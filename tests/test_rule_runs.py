@@ -66,3 +66,17 @@ def test_families_stay_together_and_both_shares_get_work():
     for family in {rid[:3] for rid in ids}:
         members = {rid for rid in ids if rid.startswith(family)}
         assert members <= mine or members <= forked, family
+
+
+def test_rules_redone_here_when_the_copy_dies_are_not_said_to_have_run_there(monkeypatch):
+    import scalelint.rule_runs as rule_runs
+
+    metas = load_rules()
+    rules = [(rid, lambda project, meta: iter(()), metas[rid]) for rid in ("SL101", "SL301")]
+    monkeypatch.setattr(rule_runs, "in_forked_process", lambda work: lambda: None)
+    times = Timings()
+    assert list(run_rules(None, rules, parallel=True, debug=False, timings=times)) == [
+        ([], []),
+        ([], []),
+    ]
+    assert set(times.rules) == {"SL101", "SL301"} and not times.rules_forked

@@ -212,6 +212,8 @@ def _check(args: argparse.Namespace, process_exits: bool = False) -> int:
             f"Wrote {n} finding{'s' if n != 1 else ''} to {args.write_baseline}; "
             f"pass `--baseline {args.write_baseline}` to report only new ones."
         )
+        if args.time:
+            _print_timings(run.timings, "writing the baseline")
         return 0
     if args.paths_relative_to is not None:
         run = run.rebased(args.paths_relative_to)
@@ -234,14 +236,18 @@ def _check(args: argparse.Namespace, process_exits: bool = False) -> int:
     if args.format == "text" and not args.quiet:
         _print_diagnostics(run.result.diagnostics)
     if args.time:
-        from scalelint.timing import render_timings
-
-        run.timings.lap("the report")
-        sys.stderr.write(render_timings(run.timings))
+        _print_timings(run.timings, "the report")
     if args.exit_zero:
         return 0
     threshold = SEVERITY_RANK[args.fail_on]
     return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in run.result.findings) else 0
+
+
+def _print_timings(timings, last_step: str) -> None:
+    from scalelint.timing import render_timings
+
+    timings.lap(last_step)
+    sys.stderr.write(render_timings(timings))
 
 
 def _print_diagnostics(diagnostics) -> None:

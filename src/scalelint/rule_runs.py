@@ -54,8 +54,6 @@ def run_rules(
         for rid, fn, meta in rules:
             yield _timed(project, rid, fn, meta, debug, seconds)
         return
-    if timings is not None:
-        timings.rules_forked = True
     there_rules = [r for r in rules if r[0] in forked]
 
     def there_work() -> tuple[list[Result], dict[str, float]]:
@@ -67,6 +65,8 @@ def run_rules(
     came = wait()
     if came is None:  # the copy died (out of memory, killed): do its share here
         came = [_timed(project, *r, debug, seconds) for r in there_rules], {}
+    elif timings is not None:
+        timings.rules_forked = True
     there, spent = came
     seconds.update(spent)
     results = {**here, **{r[0]: res for r, res in zip(there_rules, there, strict=True)}}

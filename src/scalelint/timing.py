@@ -18,12 +18,29 @@ from scalelint import STARTED
 TOP_RULES = 10
 
 
+_first_run = True
+
+
+def run_start() -> float:
+    """Where a run's clock starts: for the first run of a process, when scalelint's first
+    module loaded, so that importing it counts; for any later run, now."""
+    global _first_run
+    if _first_run:
+        _first_run = False
+        return STARTED
+    return time.perf_counter()
+
+
 @dataclass
 class Timings:
+    start: float = field(default_factory=run_start)
     laps: list[tuple[str, float]] = field(default_factory=list)  # (what was done, seconds)
     rules: dict[str, float] = field(default_factory=dict)  # rule id → seconds, where it ran
     rules_forked: bool = False  # the rules were split between this process and a copy
-    _last: float = STARTED
+    _last: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._last = self.start
 
     def lap(self, what: str) -> None:
         """Record the time since the last lap as spent on `what`."""
@@ -32,7 +49,7 @@ class Timings:
         self._last = now
 
     def total(self) -> float:
-        return self._last - STARTED
+        return self._last - self.start
 
 
 def render_timings(t: Timings) -> str:
