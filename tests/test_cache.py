@@ -337,3 +337,15 @@ def test_time_is_printed_after_writing_a_baseline_too(app, capsys, tmp_path):
     main(["check", str(app), "--no-cache", "--time", "--write-baseline", str(tmp_path / "b.json")])
     out, err = capsys.readouterr()
     assert out.startswith("Wrote ") and " s  writing the baseline" in err
+
+
+def test_time_counts_the_imports_only_for_the_command(app):
+    """The `scalelint` command starts the clock when scalelint loaded; a run called from
+    Python (a second one in the same process, say) starts it when it is called."""
+    from scalelint import STARTED
+    from scalelint.engine import RunOptions, run_check
+
+    called = run_check(RunOptions(paths=[app], no_cache=True, jobs=1))
+    assert called.timings.start > STARTED
+    command = run_check(RunOptions(paths=[app], no_cache=True, jobs=1, started=STARTED))
+    assert command.timings.start == STARTED

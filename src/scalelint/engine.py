@@ -64,6 +64,7 @@ class RunOptions:
     # The caller ends the process once it has reported (the command line does): the facts
     # are kept alive instead of freed, see `_RETAINED`.
     process_exits: bool = False
+    started: float | None = None  # when `--time`'s clock starts; None: when the run does
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _run_check(opts: RunOptions) -> CheckRun:
 
 
 def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun:
-    timings = Timings()
+    timings = Timings() if opts.started is None else Timings(opts.started)
     cache = None if opts.no_cache else Cache(root.resolve(), opts.cache_dir)
     parsed = cache.catalogue() if cache is not None else None
     if parsed is not None:
