@@ -35,14 +35,16 @@ def output(capsys, *args: str) -> str:
     return capsys.readouterr().out
 
 
-def test_same_findings_with_one_or_two_processes_cold_or_warm(app, capsys, monkeypatch):
-    monkeypatch.setattr(extraction, "PARALLEL_MIN_FILES", 0)  # use the pool even for a small app
+def test_same_findings_with_one_or_more_processes_cold_or_warm(app, capsys, monkeypatch):
+    # the pool and the rules' forked copies even for a small app
+    monkeypatch.setattr(extraction, "PARALLEL_MIN_FILES", 0)
     serial = output(capsys, str(app), "--no-cache", "-j", "1")
     parallel = output(capsys, str(app), "--no-cache", "-j", "2")
+    four = output(capsys, str(app), "--no-cache", "-j", "4")
     cold = output(capsys, str(app), "-j", "2")
     warm = output(capsys, str(app), "-j", "1")
     assert '"rule": "SL301"' in serial
-    assert serial == parallel == cold == warm
+    assert serial == parallel == four == cold == warm
 
 
 def test_cache_folder_is_self_ignoring_and_cleanable(app, capsys):

@@ -1,4 +1,4 @@
-"""Rules split between this process and a forked copy give what they give in one process."""
+"""Rules shared out between this process and forked copies give what they give in one process."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ import pytest
 
 from scalelint.catalogue import load_rules
 from scalelint.findings import Finding, Span
-from scalelint.rule_runs import can_fork, in_forked_process, run_rules, split_families
-from scalelint.timing import Timings
+from scalelint.rule_runs import (
+    MAX_PROCESSES,
+    can_fork,
+    in_forked_process,
+    run_rules,
+    split_families,
+)
+from scalelint.timing import Timings, render_timings
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="rules run in one process here")
 
@@ -40,32 +46,47 @@ def test_split_rules_keep_their_order_and_their_failures():
         ("SL501", fine("SL501"), metas["SL501"]),
     ]
     serial_times, split_times = Timings(), Timings()
-    serial = list(run_rules(None, rules, parallel=False, debug=False, timings=serial_times))
-    split = list(run_rules(None, rules, parallel=True, debug=False, timings=split_times))
-    # every rule's time comes back, from whichever process ran it, failed rules included
-    for times in (serial_times, split_times):
-        assert set(times.rules) == {r[0] for r in rules}
-        assert all(s >= 0 for s in times.rules.values())
-    assert split_times.rules_forked and not serial_times.rules_forked
-    rules_of = [[f.rule for f in found] for found, _ in split]
-    assert rules_of == [[f.rule for f in found] for found, _ in serial]
+    serial = list(run_rules(None, rules, processes=1, debug=False, timings=serial_times))
+    rules_of = [[f.rule for f in found] for found, _ in serial]
     assert rules_of == [["SL101"], ["SL301"], ["SL201"], [], ["SL501"]]
-    assert split[3][1][0].message == serial[3][1][0].message
-    assert "rule SL302 failed (RuntimeError: bug)" in split[3][1][0].message
-    ran_in = {f.rule: f.message for found, _ in split for f in found}
-    mine, forked = split_families([r[0] for r in rules])
+    assert "rule SL302 failed (RuntimeError: bug)" in serial[3][1][0].message
     here = str(os.getpid())
-    assert {rid for rid, pid in ran_in.items() if pid == here} == mine - {"SL302"}
-    assert {rid for rid, pid in ran_in.items() if pid != here} == forked - {"SL302"}
+    for processes, copies in ((2, 1), (3, 2), (8, MAX_PROCESSES - 1)):
+        split_times = Timings()
+        split = list(run_rules(None, rules, processes, debug=False, timings=split_times))
+        # every rule's time comes back, from whichever process ran it, failed rules included
+        for times in (serial_times, split_times):
+            assert set(times.rules) == {r[0] for r in rules}
+            assert all(s >= 0 for s in times.rules.values())
+        assert split_times.rules_copies == copies and not serial_times.rules_copies
+        assert [[f.rule for f in found] for found, _ in split] == rules_of
+        assert split[3][1][0].message == serial[3][1][0].message
+        ran_in = {f.rule: f.message for found, _ in split for f in found}
+        mine, *theirs = split_families([r[0] for r in rules], processes)
+        assert {rid for rid, pid in ran_in.items() if pid == here} == mine - {"SL302"}
+        pids = {pid for pid in ran_in.values() if pid != here}
+        assert len(pids) == copies  # each copy is a process of its own
+        for share in theirs:
+            assert len({ran_in[rid] for rid in share - {"SL302"}}) <= 1
 
 
-def test_families_stay_together_and_both_shares_get_work():
+@pytest.mark.parametrize("shares", [1, 2, 3, 4, 9])
+def test_families_stay_together_and_every_share_gets_work(shares):
     ids = list(load_rules())
-    mine, forked = split_families(ids)
-    assert mine and forked and mine.isdisjoint(forked) and mine | forked == set(ids)
-    for family in {rid[:3] for rid in ids}:
+    split = split_families(ids, shares)
+    assert len(split) == shares
+    assert set().union(*split) == set(ids) and sum(map(len, split)) == len(ids)
+    families = {rid[:3] for rid in ids}
+    assert all(split) or shares > len(families)
+    for family in families:
         members = {rid for rid in ids if rid.startswith(family)}
-        assert members <= mine or members <= forked, family
+        assert sum(members <= share for share in split) == 1, family
+
+
+def test_two_shares_split_as_before():
+    """The heaviest family goes to the copy; each next one to the lighter share."""
+    mine, forked = split_families(["SL101", "SL201", "SL301", "SL401", "SL501"])
+    assert forked == {"SL301", "SL201"} and mine == {"SL401", "SL501", "SL101"}
 
 
 def test_rules_redone_here_when_the_copy_dies_are_not_said_to_have_run_there(monkeypatch):
@@ -75,8 +96,17 @@ def test_rules_redone_here_when_the_copy_dies_are_not_said_to_have_run_there(mon
     rules = [(rid, lambda project, meta: iter(()), metas[rid]) for rid in ("SL101", "SL301")]
     monkeypatch.setattr(rule_runs, "in_forked_process", lambda work: lambda: None)
     times = Timings()
-    assert list(run_rules(None, rules, parallel=True, debug=False, timings=times)) == [
+    assert list(run_rules(None, rules, processes=2, debug=False, timings=times)) == [
         ([], []),
         ([], []),
     ]
-    assert set(times.rules) == {"SL101", "SL301"} and not times.rules_forked
+    assert set(times.rules) == {"SL101", "SL301"} and not times.rules_copies
+
+
+def test_time_says_how_many_copies_ran_rules():
+    t = Timings(rules={"SL101": 0.25})
+    assert "rules, one by one (the slowest first):" in render_timings(t)
+    t.rules_copies = 1
+    assert "rules, in this process and a forked copy, at once" in render_timings(t)
+    t.rules_copies = 3
+    assert "rules, in this process and 3 forked copies, at once" in render_timings(t)

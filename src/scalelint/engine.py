@@ -275,9 +275,9 @@ def check_project(
     registry = load_rule_functions()
     timings.lap("the project's context: packages, platforms, settings, the rule functions")
     rules = [(rid, registry[rid], metas[rid]) for rid in active if rid in registry]
-    parallel = jobs > 1 and len(facts) >= PARALLEL_MIN_FILES and not opts.debug
+    processes = jobs if len(facts) >= PARALLEL_MIN_FILES and not opts.debug else 1
     findings: list[Finding] = []
-    for found_here, said in run_rules(project, rules, parallel, opts.debug, timings):
+    for found_here, said in run_rules(project, rules, processes, opts.debug, timings):
         findings.extend(found_here)
         diagnostics.extend(said)
     timings.lap(f"the rules: {plural(len(rules), 'rule')} over {plural(len(facts), 'file')}")

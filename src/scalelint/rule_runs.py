@@ -1,13 +1,13 @@
-"""Running the rules over a project's facts: one after another, or split between this process
-and a forked copy of it.
+"""Running the rules over a project's facts: one after another, or shared out between this
+process and forked copies of it, one per core up to `MAX_PROCESSES`.
 
 On a large repository the rules take seconds after the facts are in, in one process, while
 the other cores wait. A forked copy already holds every fact and the project context, so it
 can run part of the rules at once without any of it being sent over; only its findings come
 back. The rules of one family share their analyses (the query index of the N+1 rules, the
 webhooks of the slow-call rules), so a family stays in one process, and the families are
-shared out by how long they usually take. Results are put back in the order of the rule list, so the output is
-the same with one process or two.
+shared out by how long they usually take. Results are put back in the order of the rule
+list, so the output is the same whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ log = logging.getLogger("scalelint")
 # monorepo, and saleor/saleor, a Django one): the split puts about as much in each process.
 FAMILY_WEIGHTS = {"SL3": 3.0, "SL4": 2.0, "SL5": 2.0, "SL2": 1.0}
 OTHER_WEIGHT = 0.5
+# Past the four heavy families a copy would get only light ones, while each copy costs a fork
+# and its own share of the memory (the pages of the facts it touches get copied).
+MAX_PROCESSES = 4
 
 Result = tuple[list[Finding], list[Diagnostic]]
 T = TypeVar("T")
@@ -42,34 +45,40 @@ T = TypeVar("T")
 def run_rules(
     project: Project,
     rules: list[tuple[str, Callable, RuleMeta]],
-    parallel: bool,
+    processes: int,
     debug: bool,
     timings: Timings | None = None,
 ) -> Iterator[Result]:
-    """Each rule's findings and diagnostics, in the order of `rules`. `timings`, when given,
+    """Each rule's findings and diagnostics, in the order of `rules`, with the rules shared out
+    between this process and up to `processes - 1` forked copies. `timings`, when given,
     receives how long each rule took in the process it ran in."""
     seconds = timings.rules if timings is not None else {}
-    mine, forked = split_families([r[0] for r in rules])
-    if not (parallel and mine and forked and can_fork()):
+    mine, *theirs = split_families([r[0] for r in rules], min(processes, MAX_PROCESSES))
+    theirs = [share for share in theirs if share]
+    if not (mine and theirs and can_fork()):
         for rid, fn, meta in rules:
             yield _timed(project, rid, fn, meta, debug, seconds)
         return
-    there_rules = [r for r in rules if r[0] in forked]
 
-    def there_work() -> tuple[list[Result], dict[str, float]]:
-        spent: dict[str, float] = {}
-        return [_timed(project, *r, debug, spent) for r in there_rules], spent
+    def work_of(share: list) -> Callable[[], tuple[list[Result], dict[str, float]]]:
+        def work() -> tuple[list[Result], dict[str, float]]:
+            spent: dict[str, float] = {}
+            return [_timed(project, *r, debug, spent) for r in share], spent
 
-    wait = in_forked_process(there_work)
-    here = {r[0]: _timed(project, *r, debug, seconds) for r in rules if r[0] in mine}
-    came = wait()
-    if came is None:  # the copy died (out of memory, killed): do its share here
-        came = [_timed(project, *r, debug, seconds) for r in there_rules], {}
-    elif timings is not None:
-        timings.rules_forked = True
-    there, spent = came
-    seconds.update(spent)
-    results = {**here, **{r[0]: res for r, res in zip(there_rules, there, strict=True)}}
+        return work
+
+    shares = [[r for r in rules if r[0] in share] for share in theirs]
+    waits = [in_forked_process(work_of(share)) for share in shares]
+    results = {r[0]: _timed(project, *r, debug, seconds) for r in rules if r[0] in mine}
+    for share, wait in zip(shares, waits, strict=True):
+        came = wait()
+        if came is None:  # the copy died (out of memory, killed): do its share here
+            came = [_timed(project, *r, debug, seconds) for r in share], {}
+        elif timings is not None:
+            timings.rules_copies += 1
+        there, spent = came
+        seconds.update(spent)
+        results.update({r[0]: res for r, res in zip(share, there, strict=True)})
     for rid, _, _ in rules:
         yield results[rid]
 
@@ -84,20 +93,21 @@ def _timed(
         spent[rid] = time.perf_counter() - start
 
 
-def split_families(rule_ids: list[str]) -> tuple[set[str], set[str]]:
-    """Two shares of about equal weight, whole families each: (this process, the copy).
-    The heaviest family goes to the copy, each next one to the lighter share."""
+def split_families(rule_ids: list[str], shares: int = 2) -> list[set[str]]:
+    """`shares` sets of whole families, of about equal weight: this process's first, then
+    each copy's (some may be empty). The heaviest family goes to a copy, each next one to
+    the lightest share, this process first among equals."""
     families: dict[str, list[str]] = {}
     for rid in rule_ids:
         families.setdefault(rid[:3], []).append(rid)
-    shares: tuple[set[str], set[str]] = (set(), set())  # (this process, the copy)
-    load = [0.0, 0.0]
+    out: list[set[str]] = [set() for _ in range(max(shares, 1))]
+    load = [0.0] * len(out)
     ranked = sorted(families, key=lambda f: (-FAMILY_WEIGHTS.get(f, OTHER_WEIGHT), f))
     for i, family in enumerate(ranked):
-        side = 1 if i == 0 or load[1] < load[0] else 0
-        shares[side].update(families[family])
+        side = min(1, len(out) - 1) if i == 0 else min(range(len(out)), key=load.__getitem__)
+        out[side].update(families[family])
         load[side] += FAMILY_WEIGHTS.get(family, OTHER_WEIGHT)
-    return shares
+    return out
 
 
 def _run_one(project: Project, rid: str, fn: Callable, meta: RuleMeta, debug: bool) -> Result:

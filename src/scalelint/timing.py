@@ -23,7 +23,7 @@ class Timings:
     start: float = field(default_factory=time.perf_counter)
     laps: list[tuple[str, float]] = field(default_factory=list)  # (what was done, seconds)
     rules: dict[str, float] = field(default_factory=dict)  # rule id → seconds, where it ran
-    rules_forked: bool = False  # the rules were split between this process and a copy
+    rules_copies: int = 0  # forked copies of this process that ran some of the rules
     _last: float = 0.0
 
     def __post_init__(self) -> None:
@@ -44,7 +44,13 @@ def render_timings(t: Timings) -> str:
     for what, seconds in t.laps:
         lines.append(f"  {seconds:6.2f} s  {what}")
     if t.rules:
-        where = "in this process and a forked copy, at once" if t.rules_forked else "one by one"
+        copies = t.rules_copies
+        where = (
+            f"in this process and {'a forked copy' if copies == 1 else f'{copies} forked copies'}"
+            ", at once"
+            if copies
+            else "one by one"
+        )
         lines.append(f"  rules, {where} (the slowest first):")
         ranked = sorted(t.rules.items(), key=lambda kv: (-kv[1], kv[0]))
         for rid, seconds in ranked[:TOP_RULES]:
