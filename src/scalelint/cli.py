@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="processes for parsing and rules (default: one per CPU; 1 = all in this process)",
+        help="processes for parsing and rules (default: one per CPU this process may use, "
+        "a container's CPU quota included; 1 = all in this process)",
     )
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 

@@ -27,6 +27,7 @@ from scalelint.catalogue import (
     use_parsed,
 )
 from scalelint.config import Config, check_selector, find_config, load_config, selected
+from scalelint.cores import available_cores
 from scalelint.discover import (
     Discovery,
     common_start,
@@ -60,7 +61,7 @@ class RunOptions:
     write_baseline: Path | None = None  # record every finding here instead
     no_cache: bool = False
     cache_dir: Path | None = None  # else SCALELINT_CACHE_DIR, else the project's own folder
-    jobs: int = 0  # processes for parsing; 0 = one per CPU
+    jobs: int = 0  # processes for parsing and rules; 0 = one per CPU this process may use
     # The caller ends the process once it has reported (the command line does): the facts
     # are kept alive instead of freed, see `_RETAINED`.
     process_exits: bool = False
@@ -191,7 +192,7 @@ def _check_root(opts: RunOptions, root: Path, listing: Popen | None) -> CheckRun
 
 
 def _jobs(opts: RunOptions) -> int:
-    return opts.jobs if opts.jobs > 0 else (os.cpu_count() or 1)
+    return opts.jobs if opts.jobs > 0 else available_cores()
 
 
 def _changed_facts(

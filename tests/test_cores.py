@@ -1,0 +1,85 @@
+"""The default number of processes: the CPUs this process may use, container quotas included."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from scalelint.cores import available_cores, cgroup_quota
+from scalelint.engine import RunOptions, _jobs
+
+
+def _affinity() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_cgroup_v2_quota_is_the_smallest_on_the_way_up_in_whole_cpus(tmp_path):
+    system = _tree(
+        tmp_path,
+        {
+            "proc/self/cgroup": "0::/ci/job\n",
+            "sys/fs/cgroup/cgroup.controllers": "cpu memory\n",
+            "sys/fs/cgroup/ci/cpu.max": "250000 100000\n",  # 2.5 CPUs for the runner
+            "sys/fs/cgroup/ci/job/cgroup.controllers": "cpu\n",
+            "sys/fs/cgroup/ci/job/cpu.max": "max 100000\n",  # none of its own
+        },
+    )
+    assert cgroup_quota(system) == 2
+    assert available_cores(system) == min(_affinity(), 2)
+    (system / "sys/fs/cgroup/ci/job/cpu.max").write_text("50000 100000\n")  # half a CPU
+    assert cgroup_quota(system) == 1 and available_cores(system) == 1
+    (system / "sys/fs/cgroup/ci/job/cpu.max").write_text("max 100000\n")
+    (system / "sys/fs/cgroup/ci/cpu.max").write_text("max 100000\n")
+    assert cgroup_quota(system) is None and available_cores(system) == _affinity()
+
+
+def test_cgroup_v1_quota_inside_a_container_whose_mount_root_is_its_own_group(tmp_path):
+    mount = "sys/fs/cgroup/cpu,cpuacct"
+    system = _tree(
+        tmp_path,
+        {
+            "proc/self/cgroup": "5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/\n",
+            "proc/self/mountinfo": (
+                "30 23 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+                "33 30 0:29 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+                f"34 30 0:30 /docker/abc /{mount} rw,nosuid - cgroup cgroup rw,cpu,cpuacct\n"
+            ),
+            f"{mount}/cpu.cfs_quota_us": "300000\n",
+            f"{mount}/cpu.cfs_period_us": "100000\n",
+            # v1 is in charge when both hierarchies are there, so this is not read
+            "sys/fs/cgroup/cgroup.controllers": "cpu\n",
+            "sys/fs/cgroup/cpu.max": "100000 100000\n",
+        },
+    )
+    assert cgroup_quota(system) == 3
+    (system / mount / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cgroup_quota(system) is None
+
+
+def test_unreadable_or_strange_cgroup_files_mean_no_quota(tmp_path):
+    assert cgroup_quota(tmp_path) is None  # no /proc at all (not Linux)
+    system = _tree(tmp_path, {"proc/self/cgroup": "garbage\n\x00\n"})
+    assert cgroup_quota(system) is None
+    _tree(tmp_path, {"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/cpu.max": "lots 0\n"})
+    assert cgroup_quota(system) is None  # cgroup.controllers missing: not a v2 hierarchy
+    _tree(tmp_path, {"sys/fs/cgroup/cgroup.controllers": "cpu\n"})
+    assert cgroup_quota(system) is None  # a quota that does not parse
+    assert available_cores(system) == _affinity()
+
+
+def test_this_machine_and_the_default_jobs():
+    cores = available_cores()
+    assert 1 <= cores <= (os.cpu_count() or 1)
+    assert _jobs(RunOptions()) == cores
+    assert _jobs(RunOptions(jobs=3)) == 3
