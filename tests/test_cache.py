@@ -17,6 +17,7 @@ import scalelint.extraction as extraction
 from scalelint.cache import CACHE_DIR, Cache
 from scalelint.catalogue import load_rules
 from scalelint.cli import main
+from scalelint.engine import RunOptions, run_check
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +46,8 @@ def test_same_findings_with_one_or_more_processes_cold_or_warm(app, capsys, monk
     warm = output(capsys, str(app), "-j", "1")
     assert '"rule": "SL301"' in serial
     assert serial == parallel == four == cold == warm
+    copies = [run_check(RunOptions(paths=[app], no_cache=True, jobs=j)).timings for j in (2, 9)]
+    assert [t.rules_copies for t in copies] == [1, 3]  # at most four processes for the rules
 
 
 def test_cache_folder_is_self_ignoring_and_cleanable(app, capsys):
@@ -345,7 +348,6 @@ def test_time_counts_the_imports_only_for_the_command(app):
     """The `scalelint` command starts the clock when scalelint loaded; a run called from
     Python (a second one in the same process, say) starts it when it is called."""
     from scalelint import STARTED
-    from scalelint.engine import RunOptions, run_check
 
     called = run_check(RunOptions(paths=[app], no_cache=True, jobs=1))
     assert called.timings.start > STARTED

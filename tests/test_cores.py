@@ -45,24 +45,31 @@ def test_cgroup_v2_quota_is_the_smallest_on_the_way_up_in_whole_cpus(tmp_path):
 
 
 def test_cgroup_v1_quota_inside_a_container_whose_mount_root_is_its_own_group(tmp_path):
-    mount = "sys/fs/cgroup/cpu,cpuacct"
+    mount = "sys/fs/cgroup/cpu and more"  # a space: `\\040` in mountinfo
     system = _tree(
         tmp_path,
         {
-            "proc/self/cgroup": "5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/\n",
+            "proc/self/cgroup": "5:memory:/docker/abc/job\n4:cpu,cpuacct:/docker/abc/job\n0::/\n",
             "proc/self/mountinfo": (
                 "30 23 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
                 "33 30 0:29 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
-                f"34 30 0:30 /docker/abc /{mount} rw,nosuid - cgroup cgroup rw,cpu,cpuacct\n"
+                "34 30 0:30 /docker/abc /sys/fs/cgroup/cpu\\040and\\040more rw,nosuid shared:9"
+                " - cgroup cgroup rw,cpu,cpuacct\n"
             ),
+            # the container's own group is the mount's root; the process sits one below it
             f"{mount}/cpu.cfs_quota_us": "300000\n",
             f"{mount}/cpu.cfs_period_us": "100000\n",
+            f"{mount}/job/cpu.cfs_quota_us": "-1\n",
+            f"{mount}/job/cpu.cfs_period_us": "100000\n",
             # v1 is in charge when both hierarchies are there, so this is not read
             "sys/fs/cgroup/cgroup.controllers": "cpu\n",
             "sys/fs/cgroup/cpu.max": "100000 100000\n",
         },
     )
     assert cgroup_quota(system) == 3
+    (system / mount / "job/cpu.cfs_quota_us").write_text("200000\n")
+    assert cgroup_quota(system) == 2
+    (system / mount / "job/cpu.cfs_quota_us").write_text("-1\n")
     (system / mount / "cpu.cfs_quota_us").write_text("-1\n")
     assert cgroup_quota(system) is None
 
@@ -76,10 +83,12 @@ def test_unreadable_or_strange_cgroup_files_mean_no_quota(tmp_path):
     _tree(tmp_path, {"sys/fs/cgroup/cgroup.controllers": "cpu\n"})
     assert cgroup_quota(system) is None  # a quota that does not parse
     assert available_cores(system) == _affinity()
+    _tree(tmp_path, {"proc/self/cgroup": f"0::/{'x' * 300}/job\n"})
+    assert cgroup_quota(system) is None  # a name too long to look up: an error, not a crash
 
 
-def test_this_machine_and_the_default_jobs():
-    cores = available_cores()
-    assert 1 <= cores <= (os.cpu_count() or 1)
-    assert _jobs(RunOptions()) == cores
+def test_this_machine_and_the_default_jobs(monkeypatch):
+    assert 1 <= available_cores() <= (os.cpu_count() or 1)
+    monkeypatch.setattr("scalelint.engine.available_cores", lambda: 7)
+    assert _jobs(RunOptions()) == 7
     assert _jobs(RunOptions(jobs=3)) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -10,6 +11,7 @@ from scalelint.catalogue import load_rules
 from scalelint.findings import Finding, Span
 from scalelint.rule_runs import (
     MAX_PROCESSES,
+    Forked,
     can_fork,
     in_forked_process,
     run_rules,
@@ -94,7 +96,7 @@ def test_rules_redone_here_when_the_copy_dies_are_not_said_to_have_run_there(mon
 
     metas = load_rules()
     rules = [(rid, lambda project, meta: iter(()), metas[rid]) for rid in ("SL101", "SL301")]
-    monkeypatch.setattr(rule_runs, "in_forked_process", lambda work: lambda: None)
+    monkeypatch.setattr(rule_runs, "in_forked_process", lambda work: Forked(None, None))
     times = Timings()
     assert list(run_rules(None, rules, processes=2, debug=False, timings=times)) == [
         ([], []),
@@ -110,3 +112,94 @@ def test_time_says_how_many_copies_ran_rules():
     assert "rules, in this process and a forked copy, at once" in render_timings(t)
     t.rules_copies = 3
     assert "rules, in this process and 3 forked copies, at once" in render_timings(t)
+
+
+@pytest.fixture
+def deadline():
+    """A failure, not a suite that hangs, when copies wait forever on each other."""
+
+    def expired(*_):
+        raise TimeoutError("the forked copies did not end")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def _big(rid: str, n: int = 20_000):
+    """A rule with about a megabyte of findings: more than a pipe holds."""
+
+    def rule(project, meta):
+        for i in range(n):
+            yield Finding(
+                rid,
+                meta.name,
+                "warning",
+                "high",
+                f"{rid}.ts",
+                Span(i + 1, 1, i + 1, 2),
+                str(os.getpid()),
+                "",
+            )
+
+    return rule
+
+
+FAMILIES = ("SL101", "SL201", "SL301", "SL401", "SL501")
+
+
+def test_copies_with_more_than_a_pipe_holds_all_come_back(deadline):
+    metas = load_rules()
+    rules = [(rid, _big(rid), metas[rid]) for rid in FAMILIES]
+    times = Timings()
+    out = list(run_rules(None, rules, 4, debug=False, timings=times))
+    assert [len(found) for found, _ in out] == [20_000] * len(FAMILIES)
+    assert [found[0].rule for found, _ in out] == list(FAMILIES)
+    assert times.rules_copies == 3 and _no_children_left()
+
+
+def test_a_copy_that_cannot_be_started_has_its_share_done_here(monkeypatch, deadline):
+    import scalelint.rule_runs as rule_runs
+
+    real_fork, forks = os.fork, []
+
+    def fork():
+        forks.append(1)
+        if len(forks) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(rule_runs.os, "fork", fork)
+    metas = load_rules()
+    rules = [(rid, _big(rid, 10), metas[rid]) for rid in FAMILIES]
+    times = Timings()
+    out = list(run_rules(None, rules, 4, debug=False, timings=times))
+    assert [len(found) for found, _ in out] == [10] * len(FAMILIES)
+    assert len(forks) == 3 and times.rules_copies == 2 and _no_children_left()
+    pids = {found[0].message for found, _ in out}
+    assert len(pids) == 3  # this process, with the unstarted copy's share, and two copies
+
+
+def test_copies_end_when_this_process_fails(deadline):
+    metas = load_rules()
+
+    def broken(project, meta):
+        raise RuntimeError("bug")
+
+    mine = split_families(list(FAMILIES), 4)[0]
+    rules = [(rid, broken if rid in mine else _big(rid), metas[rid]) for rid in FAMILIES]
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(RuntimeError, match="bug"):
+        list(run_rules(None, rules, 4, debug=True))
+    assert _no_children_left()  # the copies, blocked on a full pipe, were ended and reaped
+    assert len(os.listdir("/proc/self/fd")) == fds  # and no pipe is left open

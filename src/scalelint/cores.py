@@ -13,7 +13,10 @@ the groups below it, so the smallest along the path up to the root counts.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
+
+_ESCAPE = re.compile(r"\\([0-7]{3})")
 
 
 def available_cores(system: Path = Path("/")) -> int:
@@ -55,7 +58,7 @@ def cgroup_quota(system: Path = Path("/")) -> int | None:
 def _quota_v2(system: Path, group: str) -> int | None:
     mount = system / "sys/fs/cgroup"
     here = mount / group.lstrip("/")
-    if not (here / "cgroup.controllers").exists():
+    if not os.path.exists(here / "cgroup.controllers"):  # False on any error, not only absent
         return None  # not a cgroup v2 hierarchy
     return _smallest(here, mount, _read_v2)
 
@@ -81,7 +84,7 @@ def _quota_v1(system: Path, group: str) -> int | None:
             continue
         if "cpu" not in tail[2].split(","):
             continue
-        root, point = PurePosixPath(fields[3]), fields[4]
+        root, point = PurePosixPath(_unescape(fields[3])), _unescape(fields[4])
         path = PurePosixPath(group)
         if root != PurePosixPath("/"):
             if not path.is_relative_to(root):
@@ -90,6 +93,11 @@ def _quota_v1(system: Path, group: str) -> int | None:
         mount = system / point.lstrip("/")
         return _smallest(mount / str(path).lstrip("/"), mount, _read_v1)
     return None
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes a space in a path as `\\040` (and a tab, newline and backslash alike)."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
 
 
 def _read_v1(folder: Path) -> int | None:

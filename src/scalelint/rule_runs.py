@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from scalelint.findings import Diagnostic, Finding
 
@@ -68,17 +68,23 @@ def run_rules(
         return work
 
     shares = [[r for r in rules if r[0] in share] for share in theirs]
-    waits = [in_forked_process(work_of(share)) for share in shares]
-    results = {r[0]: _timed(project, *r, debug, seconds) for r in rules if r[0] in mine}
-    for share, wait in zip(shares, waits, strict=True):
-        came = wait()
-        if came is None:  # the copy died (out of memory, killed): do its share here
-            came = [_timed(project, *r, debug, seconds) for r in share], {}
-        elif timings is not None:
-            timings.rules_copies += 1
-        there, spent = came
-        seconds.update(spent)
-        results.update({r[0]: res for r, res in zip(share, there, strict=True)})
+    copies: list[Forked] = []
+    try:
+        for share in shares:
+            copies.append(in_forked_process(work_of(share)))
+        results = {r[0]: _timed(project, *r, debug, seconds) for r in rules if r[0] in mine}
+        for share, copy in zip(shares, copies, strict=True):
+            came = copy()
+            if came is None:  # the copy died (out of memory, killed) or never started
+                came = [_timed(project, *r, debug, seconds) for r in share], {}
+            elif timings is not None:
+                timings.rules_copies += 1
+            there, spent = came
+            seconds.update(spent)
+            results.update({r[0]: res for r, res in zip(share, there, strict=True)})
+    finally:  # this process failed (a rule under --debug, Ctrl-C): end the copies too
+        for copy in copies:
+            copy.discard()
     for rid, _, _ in rules:
         yield results[rid]
 
@@ -127,15 +133,66 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def in_forked_process(work: Callable[[], T]) -> Callable[[], T | None]:
-    """Start `work` in a forked copy of this process. The returned function waits for the
-    copy and gives its result, or None when the copy failed."""
+# The pipes this process reads its copies' results from. A copy started later closes them:
+# were it to hold another copy's pipe open, that copy could not tell that nobody reads it
+# any more, and would wait forever to write when this process stops waiting for it.
+_READ_ENDS: set[int] = set()
+
+
+class Forked(Generic[T]):
+    """Work running in a forked copy of this process: call it to wait for the result."""
+
+    def __init__(self, pid: int | None, read_end: int | None) -> None:
+        self._pid, self._read_end = pid, read_end  # None: the copy never started
+        if read_end is not None:
+            _READ_ENDS.add(read_end)
+
+    def __call__(self) -> T | None:
+        """The copy's result, or None when it failed or never started."""
+        if self._read_end is None:
+            return None
+        with os.fdopen(self._read_end, "rb") as pipe:
+            _READ_ENDS.discard(self._read_end)
+            self._read_end = None
+            data = pipe.read()
+        if not self._reap() or not data:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # cut short: the copy was killed while it wrote
+            log.debug("a forked copy's result could not be read:\n%s", traceback.format_exc())
+            return None
+
+    def discard(self) -> None:
+        """Stop waiting. A copy still at work fails to send its result, ends, and is reaped
+        here; nothing is left running or open. Does nothing once the result was read."""
+        if self._read_end is not None:
+            _READ_ENDS.discard(self._read_end)
+            os.close(self._read_end)
+            self._read_end = None
+        self._reap()
+
+    def _reap(self) -> bool:
+        pid, self._pid = self._pid, None
+        return pid is not None and os.waitpid(pid, 0)[1] == 0
+
+
+def in_forked_process(work: Callable[[], T]) -> Forked[T]:
+    """Start `work` in a forked copy of this process. When the copy cannot be started (a
+    container's limit on processes), the result is None, as for a copy that failed."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the copy: do the work, send the result, and end without cleaning up
+    try:
+        pid = os.fork()
+    except OSError as e:
         os.close(read_end)
+        os.close(write_end)
+        log.debug("could not start a copy of this process: %s", e)
+        return Forked(None, None)
+    if pid == 0:  # the copy: do the work, send the result, and end without cleaning up
         code = 1
         try:
+            for fd in (read_end, *_READ_ENDS):
+                os.close(fd)
             data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
@@ -143,13 +200,4 @@ def in_forked_process(work: Callable[[], T]) -> Callable[[], T | None]:
         finally:
             os._exit(code)
     os.close(write_end)
-
-    def result() -> T | None:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            return None
-        return pickle.loads(data)
-
-    return result
+    return Forked(pid, read_end)
