@@ -13,6 +13,7 @@ from scalelint.rule_runs import (
     MAX_PROCESSES,
     Forked,
     can_fork,
+    copies_that_fit,
     in_forked_process,
     run_rules,
     split_families,
@@ -203,3 +204,21 @@ def test_copies_end_when_this_process_fails(deadline):
         list(run_rules(None, rules, 4, debug=True))
     assert _no_children_left()  # the copies, blocked on a full pipe, were ended and reaped
     assert len(os.listdir("/proc/self/fd")) == fds  # and no pipe is left open
+
+
+@pytest.mark.parametrize(
+    ("wanted", "free_gib", "copies"),
+    [(0, 10, 0), (1, 0.1, 1), (3, 10, 3), (8, 10, 3), (3, 2.5, 2), (3, 0.5, 1), (3, None, 1)],
+)
+def test_copies_past_the_first_only_as_memory_allows(monkeypatch, wanted, free_gib, copies):
+    import scalelint.rule_runs as rule_runs
+
+    gib = 1 << 30
+    free = None if free_gib is None else int(free_gib * gib)
+    monkeypatch.setattr(rule_runs, "resident_memory", lambda: gib)
+    monkeypatch.setattr(rule_runs, "available_memory", lambda: free)
+    assert copies_that_fit(wanted) == copies
+    rules = [(rid, _big(rid, 1), load_rules()[rid]) for rid in FAMILIES]
+    times = Timings()
+    list(run_rules(None, rules, wanted + 1, debug=False, timings=times))
+    assert times.rules_copies == copies

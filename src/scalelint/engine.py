@@ -27,7 +27,6 @@ from scalelint.catalogue import (
     use_parsed,
 )
 from scalelint.config import Config, check_selector, find_config, load_config, selected
-from scalelint.cores import available_cores
 from scalelint.discover import (
     Discovery,
     common_start,
@@ -39,6 +38,7 @@ from scalelint.discover import (
 )
 from scalelint.extraction import Content, extract_all, hash_files, keep_facts, save_stats
 from scalelint.findings import Diagnostic, Finding, RunResult
+from scalelint.resources import available_cores
 from scalelint.suppress import assign_fingerprints
 from scalelint.timing import Timings, plural
 

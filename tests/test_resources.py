@@ -1,12 +1,17 @@
-"""The default number of processes: the CPUs this process may use, container quotas included."""
+"""What a run may take of the machine: CPUs (container quotas included) and memory."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from scalelint.cores import available_cores, cgroup_quota
 from scalelint.engine import RunOptions, _jobs
+from scalelint.resources import (
+    available_cores,
+    available_memory,
+    cgroup_quota,
+    resident_memory,
+)
 
 
 def _affinity() -> int:
@@ -87,7 +92,43 @@ def test_unreadable_or_strange_cgroup_files_mean_no_quota(tmp_path):
     assert cgroup_quota(system) is None  # a name too long to look up: an error, not a crash
 
 
+def test_memory_left_is_the_tighter_of_the_machine_and_the_container(tmp_path):
+    gib = 1 << 30
+    meminfo = f"MemTotal: {16 * gib // 1024} kB\nMemAvailable:   {12 * gib // 1024} kB\n"
+    system = _tree(tmp_path, {"proc/meminfo": meminfo})
+    assert available_memory(system) == 12 * gib  # no cgroup files: the machine's
+    _tree(
+        tmp_path,
+        {
+            "proc/self/cgroup": "0::/ci/job\n",
+            "sys/fs/cgroup/ci/job/cgroup.controllers": "memory\n",
+            "sys/fs/cgroup/ci/memory.max": f"{7 * gib}\n",
+            "sys/fs/cgroup/ci/memory.current": f"{3 * gib}\n",
+            "sys/fs/cgroup/ci/job/memory.max": "max\n",
+            "sys/fs/cgroup/ci/job/memory.current": f"{2 * gib}\n",
+        },
+    )
+    assert available_memory(system) == 4 * gib  # the runner's 7 GiB, 3 of them in use
+    _tree(
+        tmp_path,
+        {
+            "proc/self/cgroup": "4:memory:/docker/abc\n0::/ci/job\n",
+            "proc/self/mountinfo": (
+                "33 30 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+            ),
+            "sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": f"{2 * gib}\n",
+            "sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes": f"{gib}\n",
+        },
+    )
+    assert available_memory(system) == gib  # a v1 memory controller is in charge
+    no_limit = "9223372036854771712\n"
+    _tree(tmp_path, {"sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes": no_limit})
+    assert available_memory(system) == 12 * gib
+    assert available_memory(tmp_path / "nothing") is None
+
+
 def test_this_machine_and_the_default_jobs(monkeypatch):
+    assert (resident_memory() or 0) > 1 << 20 and (available_memory() or 0) > 1 << 20
     assert 1 <= available_cores() <= (os.cpu_count() or 1)
     monkeypatch.setattr("scalelint.engine.available_cores", lambda: 7)
     assert _jobs(RunOptions()) == 7
