@@ -3,6 +3,8 @@ deferral and transactions."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scalelint.analysis.sdk_calls import package_name
@@ -179,3 +181,60 @@ def test_transactions_js_and_python(tmp_path):
         "`@transaction.atomic` function",
         "`with transaction.atomic()` block",
     ]
+
+
+def _pattern_tables(k: dict) -> list[list[dict]]:
+    """Every knowledge table that is a list of call patterns, nested ones included."""
+    keys = {"calls", "clients", "members", "decorated"}
+    found = []
+
+    def visit(value) -> None:
+        if isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
+            if any(keys & e.keys() for e in value):
+                found.append(value)
+        elif isinstance(value, dict):
+            if keys & value.keys():
+                found.append([value])
+            for v in value.values():
+                visit(v)
+
+    visit(k)
+    return found
+
+
+@pytest.mark.parametrize("folder", ["SL501", "SL502", "SL105", "demo-app"])
+def test_patterns_answer_alike_with_and_without_tracing_every_receiver(folder, monkeypatch):
+    """Tracing what made a call's receiver is skipped when no pattern could match the call
+    anyway (nothing outside is called directly, and no method a pattern names is called):
+    the answers must be those of the full trace, for every call of every fixture app."""
+    from scalelint.analysis.project import Project
+    from scalelint.analysis.sdk_calls import SdkCalls
+    from scalelint.catalogue import knowledge_tables
+    from scalelint.config import Config
+    from scalelint.context import build_context
+    from scalelint.discover import discover
+    from scalelint.extraction import extract_all
+
+    root = Path(__file__).resolve().parent.parent / "fixtures" / folder
+    apps = [d for d in sorted(root.iterdir()) if d.is_dir()] if folder != "demo-app" else [root]
+    checked = 0
+    for app in apps:
+        found = discover(app, [app], list(Config().exclude))
+        facts = extract_all(found.root, found.files)
+        project = Project(facts, build_context(facts, Config(), knowledge_tables(), ()))
+        tables = _pattern_tables(project.knowledge)
+        short, full = SdkCalls(project), SdkCalls(project)
+        monkeypatch.setattr(full, "_may_match", lambda *_: True)
+        for rel, code in project.code_files():
+            for call in code.calls:
+                if call is None:
+                    continue
+                for table in tables:
+                    where = (app.name, rel, call.text)
+                    assert short.first_match(table, rel, call) is full.first_match(
+                        table, rel, call
+                    ), where
+                    for entry in table:
+                        assert short.matches(entry, rel, call) == full.matches(entry, rel, call)
+                        checked += 1
+    assert checked > 1000

@@ -184,7 +184,9 @@ class SdkCalls:
     def matches(self, entry: dict, rel: str, call: Call) -> bool:
         """Whether `call` matches one call pattern (see the module docstring)."""
         p = _compiled(entry)
-        if not (p.members or p.decorated) and not self.reaches_outside(rel, call):
+        if not (p.members or p.decorated) and not (
+            self._may_match(p, rel, call) and self.reaches_outside(rel, call)
+        ):
             return False  # most calls: nothing outside the project made what they call
         key = (id(entry), rel, call.id)  # the pattern tables live as long as the project
         found = self._matches.get(key)
@@ -199,6 +201,8 @@ class SdkCalls:
         outside: bool | None = None
         for entry, p in _compiled_table(entries):
             if not (p.members or p.decorated):
+                if not self._may_match(p, rel, call):
+                    continue
                 if outside is None:
                     outside = self.reaches_outside(rel, call)
                 if not outside:
@@ -210,6 +214,20 @@ class SdkCalls:
             if found:
                 return entry
         return None
+
+    def _may_match(self, p: _Pattern, rel: str, call: Call) -> bool:
+        """False when a `calls`/`clients` pattern cannot match, known without tracing the
+        call's receiver back to what made it (the costly part): nothing outside the project is
+        called directly, and no method the pattern names is called. A client's member path
+        ends with the method called (`webhooks.constructEvent`, `getModel().generate`), so a
+        glob whose last segment is plain text names the only method it can match."""
+        if self.callee(rel, call) is not None or (p.clients and p.method_names is None):
+            return True
+        if not p.clients:
+            return False
+        if "." in call.name or (call.path is not None and call.path[-1:] != (call.name,)):
+            return True  # a call not written as `….name()`: no shortcut
+        return call.name in p.method_names
 
     def reaches_outside(self, rel: str, call: Call) -> bool:
         """Whether the call goes to an outside package, or to an object one made."""
@@ -283,6 +301,21 @@ class _Pattern:
     methods: tuple[str, ...]
     members: tuple[str, ...]
     decorated: tuple[str, ...]
+    # the methods a client's member path can end with to match `methods`, or None for any
+    method_names: frozenset[str] | None
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _method_names(methods: tuple[str, ...]) -> frozenset[str] | None:
+    names = set()
+    for glob in methods:
+        last = glob.rpartition(".")[2]
+        if _GLOB_CHARS & set(last):
+            return None  # `verify*`, `*`: any name might match
+        names.add(last)
+    return frozenset(names)
 
 
 _PATTERNS: dict[int, tuple[dict, _Pattern]] = {}
@@ -293,15 +326,17 @@ def _compiled(entry: dict) -> _Pattern:
     if found is None or found[0] is not entry:
         if len(_PATTERNS) > 4096:  # the tables of one run; a test session makes many
             _PATTERNS.clear()
+        methods = tuple(entry.get("methods") or ("*",))
         pattern = _Pattern(
             entry.get("language") or None,
             tuple(entry.get("imports") or ()),
             tuple(entry.get("except") or ()),
             tuple(entry.get("calls") or ()),
             tuple(entry.get("clients") or ()),
-            tuple(entry.get("methods") or ("*",)),
+            methods,
             tuple(entry.get("members") or ()),
             tuple(entry.get("decorated") or ()),
+            _method_names(methods),
         )
         found = _PATTERNS[id(entry)] = (entry, pattern)
     return found[1]
