@@ -305,3 +305,54 @@ def test_files_run_by_package_scripts_are_not_request_path(tmp_path):
     assert not ctx.is_request_path("sync-stripe.js")
     assert not ctx.is_request_path("jobs/backfill.ts")
     assert ctx.is_request_path("server.js")
+
+
+def _fixture_apps() -> list[Path]:
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    apps = [root / "demo-app"]
+    for rule in sorted(root.glob("SL[0-9]*")):
+        apps.extend(d for d in sorted(rule.iterdir()) if d.is_dir())
+    return apps
+
+
+def test_calls_of_apis_no_receiver_can_reach_are_no_queries():
+    """Calls are traced to a query receiver only when their words belong to an API the project
+    can hold a receiver of. Every fixture app's queries must be those found when every API is
+    taken to be there."""
+    from scalelint.analysis.queries import QueryIndex
+
+    compared = 0
+    present = set()
+    for app in _fixture_apps():
+        found = discover(app, [app], list(Config().exclude))
+        facts = extract_all(found.root, found.files)
+        project = Project(facts, build_context(facts, Config(), knowledge_tables(), ()))
+        filtered, every = QueryIndex(project), QueryIndex(project)
+        every.__dict__["present"] = frozenset(every.apis)  # no API left out
+        present |= filtered.present
+        for rel, _ in project.code_files():
+            assert filtered.queries_in(rel) == every.queries_in(rel), (app.name, rel)
+            compared += len(every.queries_in(rel))
+    assert compared > 200  # queries of many APIs were compared
+    assert {"prisma", "drizzle", "knex", "django", "sqlalchemy", "pg"} <= present
+
+
+def test_apis_present_by_import_construction_or_name_alone(tmp_path):
+    project = build(
+        tmp_path,
+        {
+            "package.json": '{"dependencies": {"pg": "8"}}',
+            "lib/db.ts": 'import { Pool } from "pg";\nexport const pool = new Pool();\n',
+            # `db` is a parameter nothing types: Prisma's shape alone makes it a query
+            "lib/users.ts": (
+                "export async function names(db, ids) {\n"
+                "  for (const id of ids) await db.user.findMany({ where: { id } });\n"
+                "  return load(ids);\n"
+                "}\n"
+            ),
+        },
+    )
+    index = project.queries
+    assert {"pg", "prisma", "drizzle"} <= index.present
+    assert not {"knex", "django", "sqlalchemy"} & index.present
+    assert [q.api for q in index.queries_in("lib/users.ts")] == ["prisma"]

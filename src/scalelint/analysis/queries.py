@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from scalelint.analysis.clients import external_callee
+from scalelint.analysis.clients import external_callee, package_specifier
 from scalelint.analysis.patterns import callee_match, glob_match
 from scalelint.analysis.relations import DjangoRelations
 from scalelint.facts.code import (
@@ -136,15 +136,53 @@ class QueryIndex:
         self.client_api = {
             cid: a for a, spec in self.apis.items() for cid in spec.get("clients", [])
         }
-        self._words = set().union(*self.calls.values(), *self.batch.values())
-        for spec in self.apis.values():
-            self._words |= set(spec.get("runs", []))
         self._files: dict[str, _FileIndex] = {}
         self._memo: dict[tuple, Resolved] = {}
         self._building_relations = False
         self.instance_calls = {a: set(v) for a, v in k["query-instance-calls"].items()}
         self.cached_calls = {a: set(v) for a, v in k["query-prefetched-calls"].items()}
         self.lazy_calls = {a: set(v) for a, v in k["query-lazy-calls"].items()}
+
+    @cached_property
+    def present(self) -> frozenset[str]:
+        """The query APIs this project can hold a receiver of. Every receiver starts at a
+        client the project constructs (`db-clients`), at something imported from the API's
+        package (what `exports`, `constructors`, `types` and `bases` name), or at a name the
+        API is recognised by alone (`query-receiver-names`). An API none of these reach has no
+        receivers here, and its words (knex's bare `knex("users")` call, Django's `get`) do not
+        make a call worth tracing."""
+        found = set(self.fallback_names)
+        for c in self.project.context.constructions:
+            api = self.client_api.get(c.id)
+            if api is not None:
+                found.add(api)
+        modules: set[str] = set()
+        for _, code in self.project.code_files():
+            for b in code.bindings:
+                if b.source and b.kind in ("import", "type"):
+                    modules.add(b.source)
+                    modules.add(package_specifier(b.source))
+        for api, spec in self.apis.items():
+            globs = tuple(
+                p.rpartition(":")[0]
+                for key in ("exports", "constructors", "types", "bases")
+                for p in spec.get(key, ())
+            )
+            if api not in found and globs and any(glob_match(m, globs) for m in modules):
+                found.add(api)
+        return frozenset(found)
+
+    @cached_property
+    def _present_words(self) -> tuple[frozenset[str], bool]:
+        """The words that can make a call a query of a present API, and whether one of them
+        queries when its result is iterated (Django's lazy querysets)."""
+        words: set[str] = set()
+        lazy = False
+        for api in self.present:
+            words |= self.calls.get(api, set()) | self.batch.get(api, set())
+            words |= set(self.apis[api].get("runs", ()))
+            lazy = lazy or bool(self.apis[api].get("lazy"))
+        return frozenset(words), lazy
 
     @cached_property
     def django_relations(self) -> DjangoRelations:
@@ -203,7 +241,8 @@ class QueryIndex:
         else:
             first, base = head.path[-1], head.path[:-1]
         names = [first, *(c.name for c in chain[1:])]
-        if not (self._words & set(names)) and not evaluated:
+        words, lazy = self._present_words
+        if words.isdisjoint(names) and not (evaluated and lazy):
             return None
         found = self.receivers(rel, Ref(base), head.function)
         receivers = sorted(found.receivers, key=lambda r: (r.api, r.model or "", r.client or ""))
