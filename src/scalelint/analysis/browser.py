@@ -68,7 +68,9 @@ def _importers(project: Project) -> dict[str, set[str]]:
     for rel, code in project.code_files():
         if code.language != "js" or not ctx.is_request_path(rel):
             continue
-        targets = {project.import_target(rel, b) for b in code.bindings if b.kind == "import"}
+        # a JS import lands where its specifier resolves, whatever names it takes from there
+        sources = {b.source for b in code.bindings if b.kind == "import" and b.source is not None}
+        targets = {project.modules.resolve_js(rel, source) for source in sources}
         for call in code.calls:
             if call is not None and call.path == ("require",) and call.binding is None:
                 first = call.args[0] if call.args else None

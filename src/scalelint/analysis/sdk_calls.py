@@ -185,7 +185,8 @@ class SdkCalls:
         """Whether `call` matches one call pattern (see the module docstring)."""
         p = _compiled(entry)
         if not (p.members or p.decorated) and not (
-            self._may_match(p, rel, call) and self.reaches_outside(rel, call)
+            (self.callee(rel, call) is not None or _may_match_client(p, call))
+            and self.reaches_outside(rel, call)
         ):
             return False  # most calls: nothing outside the project made what they call
         key = (id(entry), rel, call.id)  # the pattern tables live as long as the project
@@ -199,9 +200,12 @@ class SdkCalls:
         reaches, table after table: whether anything outside the project made what the call
         calls is looked up once for the whole table, since most patterns need that."""
         outside: bool | None = None
+        direct: bool | None = None  # an outside callee is called directly
         for entry, p in _compiled_table(entries):
             if not (p.members or p.decorated):
-                if not self._may_match(p, rel, call):
+                if direct is None:
+                    direct = self.callee(rel, call) is not None
+                if not (direct or _may_match_client(p, call)):
                     continue
                 if outside is None:
                     outside = self.reaches_outside(rel, call)
@@ -214,20 +218,6 @@ class SdkCalls:
             if found:
                 return entry
         return None
-
-    def _may_match(self, p: _Pattern, rel: str, call: Call) -> bool:
-        """False when a `calls`/`clients` pattern cannot match, known without tracing the
-        call's receiver back to what made it (the costly part): nothing outside the project is
-        called directly, and no method the pattern names is called. A client's member path
-        ends with the method called (`webhooks.constructEvent`, `getModel().generate`), so a
-        glob whose last segment is plain text names the only method it can match."""
-        if self.callee(rel, call) is not None or (p.clients and p.method_names is None):
-            return True
-        if not p.clients:
-            return False
-        if "." in call.name or (call.path is not None and call.path[-1:] != (call.name,)):
-            return True  # a call not written as `….name()`: no shortcut
-        return call.name in p.method_names
 
     def reaches_outside(self, rel: str, call: Call) -> bool:
         """Whether the call goes to an outside package, or to an object one made."""
@@ -306,6 +296,21 @@ class _Pattern:
 
 
 _GLOB_CHARS = frozenset("*?[")
+
+
+def _may_match_client(p: _Pattern, call: Call) -> bool:
+    """False when a `clients` pattern cannot match a call, known without tracing the call's
+    receiver back to what made it (the costly part): the call is to no method the pattern
+    names. A client's member path ends with the method called (`webhooks.constructEvent`,
+    `getModel().generate`), so a glob whose last segment is plain text names the only method
+    it can match. A pattern without `clients` needs an outside callee called directly."""
+    if not p.clients:
+        return False
+    if p.method_names is None or "." in call.name:
+        return True
+    if call.path is not None and call.path[-1:] != (call.name,):
+        return True  # a call not written as `….name()`: no shortcut
+    return call.name in p.method_names
 
 
 def _method_names(methods: tuple[str, ...]) -> frozenset[str] | None:
