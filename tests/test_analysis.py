@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from scalelint.analysis.project import Project
@@ -356,3 +357,41 @@ def test_apis_present_by_import_construction_or_name_alone(tmp_path):
     assert {"pg", "prisma", "drizzle"} <= index.present
     assert not {"knex", "django", "sqlalchemy"} & index.present
     assert [q.api for q in index.queries_in("lib/users.ts")] == ["prisma"]
+
+
+def test_import_without_extension_lands_where_the_extension_order_says():
+    """`./a` → a.ts before a.tsx …, then a/index.ts …: checked against every candidate base of
+    a set of files that share stems across extensions and folders."""
+    from scalelint.analysis.modules import JS_EXTENSIONS, ModuleResolver
+    from scalelint.facts.model import FileFacts
+
+    names = [
+        "a.ts", "a.tsx", "a.mts", "a.d.ts", "b.js", "b.mjs", "c.cts", "c/index.tsx",
+        "c/index.js", "d/index.mts", "d/index.jsx", "index.ts", "index.cjs", "e.js",
+        "x/y/index.ts", "x/y.tsx", "x/index/index.js", "m.m.ts",
+    ]  # fmt: skip
+    resolver = ModuleResolver({n: FileFacts(n, "typescript") for n in names})
+
+    def expected(base: str) -> str | None:  # the rule, spelled out
+        if base in ("", "."):
+            base = ""
+        if base in names:
+            return base
+        stem, ext = posixpath.splitext(base)
+        if ext in (".js", ".jsx", ".mjs", ".cjs"):
+            for alt in (".ts", ".tsx", ".mts", ".cts"):
+                if stem + alt in names:
+                    return stem + alt
+        for e in JS_EXTENSIONS:
+            if base + e in names:
+                return base + e
+        prefix = base + "/" if base else ""
+        for e in JS_EXTENSIONS:
+            if f"{prefix}index{e}" in names:
+                return f"{prefix}index{e}"
+        return None
+
+    bases = {"", ".", "c/index.js.js", "nothing"}
+    bases |= {n[:i] for n in names for i in range(1, len(n) + 1)}
+    for base in sorted(bases):
+        assert resolver._js_file(base) == expected(base), base

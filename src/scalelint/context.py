@@ -176,7 +176,9 @@ class ProjectContext:
     def dependencies(self, rel: str) -> dict[str, str]:
         """npm and Python dependencies of the package `rel` belongs to, and of the packages
         above it (a monorepo root's dependencies reach its apps)."""
-        pkg = self.package_of(rel)
+        return self.package_dependencies(self.package_of(rel))
+
+    def package_dependencies(self, pkg: str) -> dict[str, str]:
         if pkg not in self._dep_cache:
             out: dict[str, str] = {}
             for d in _ancestors(self, pkg):

@@ -15,7 +15,6 @@ even where the package also holds a server. Tables: `rules/knowledge/browser.yml
 
 from __future__ import annotations
 
-import posixpath
 import re
 from typing import TYPE_CHECKING
 
@@ -47,7 +46,10 @@ def browser_only_modules(project: Project) -> frozenset[str]:
     changes, every module whose importers (in code that serves users, not tests or scripts)
     all do. A module any server file imports stays a server module; an entry point nothing
     imports decides for itself."""
-    found = {rel for rel, code in project.code_files() if _browser_file(project, rel, code)}
+    packages: dict[str, tuple[bool, bool]] = {}  # package → (bundled for a browser, served)
+    found = {
+        rel for rel, code in project.code_files() if _browser_file(project, rel, code, packages)
+    }
     importers = _importers(project)
     served = {h.rel for h in project.handlers}
     changed = True
@@ -85,7 +87,9 @@ def _importers(project: Project) -> dict[str, set[str]]:
     return out
 
 
-def _browser_file(project: Project, rel: str, code: CodeFacts) -> bool:
+def _browser_file(
+    project: Project, rel: str, code: CodeFacts, packages: dict[str, tuple[bool, bool]]
+) -> bool:
     if code.language != "js":
         return False
     k = project.knowledge
@@ -97,7 +101,7 @@ def _browser_file(project: Project, rel: str, code: CodeFacts) -> bool:
             return True
     if _calls_client_hook(code, client_imports):
         return True
-    return _single_page_app_file(project, rel)
+    return _single_page_app_file(project, rel, packages)
 
 
 def _calls_client_hook(code, client_imports) -> bool:
@@ -111,21 +115,35 @@ def _calls_client_hook(code, client_imports) -> bool:
     return False
 
 
-def _single_page_app_file(project: Project, rel: str) -> bool:
+def _single_page_app_file(
+    project: Project, rel: str, packages: dict[str, tuple[bool, bool]]
+) -> bool:
     ctx = project.context
-    deps = ctx.dependencies(rel)
-    k = project.knowledge
-    if not any(d in deps for d in k["browser-bundlers"]):
+    pkg = ctx.package_of(rel)
+    if pkg not in packages:
+        packages[pkg] = _bundled_package(project, pkg)
+    built, served = packages[pkg]
+    if not built:
         return False
-    if not any(d in deps for d in k["browser-ui-packages"]):
-        return False  # Vite only for vitest, say, in a Node service
-    inside = posixpath.relpath(rel, ctx.package_of(rel) or ".")
+    k = project.knowledge
+    inside = rel[len(pkg) + 1 :] if pkg else rel  # discovery's paths are normalised
     if inside.split("/", 1)[0] in k["browser-folders"]:
         return True  # the client half of a Vite + Express app (Replit's layout)
-    if any(d in deps for d in k["server-side-packages"]):
+    if served:
         return False
     if ctx.platform_for(rel).name in ("edge", "lambda", "server"):
         return False
     if inside.split("/", 1)[0] in k["server-folders"]:
         return False
     return not any(h.rel == rel for h in project.handlers)
+
+
+def _bundled_package(project: Project, pkg: str) -> tuple[bool, bool]:
+    """(a browser bundle is built from this package, a server framework runs in it), from
+    its dependencies and those of the packages above it: the same for all its files."""
+    deps = project.context.package_dependencies(pkg)
+    k = project.knowledge
+    built = any(d in deps for d in k["browser-bundlers"]) and any(
+        d in deps for d in k["browser-ui-packages"]
+    )  # Vite alone may be there only for vitest, say, in a Node service
+    return built, any(d in deps for d in k["server-side-packages"])

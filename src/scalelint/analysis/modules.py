@@ -25,9 +25,25 @@ _JS_KINDS = ("typescript", "tsx", "javascript")
 _UNSEEN = object()
 
 
+def _keep_first(table: dict[str, tuple[int, str]], key: str, rank: int, rel: str) -> None:
+    if key not in table or rank < table[key][0]:
+        table[key] = (rank, rel)
+
+
 class ModuleResolver:
     def __init__(self, files: Mapping[str, FileFacts]) -> None:
         self.js_files = {rel for rel, f in files.items() if f.kind in _JS_KINDS}
+        # `base + extension` and `base/index + extension`, the first extension in
+        # JS_EXTENSIONS order winning: what an import without an extension lands on
+        self._with_extension: dict[str, tuple[int, str]] = {}
+        self._index_of: dict[str, tuple[int, str]] = {}
+        for rel in self.js_files:
+            for rank, ext in enumerate(JS_EXTENSIONS):
+                if rel.endswith(ext):
+                    base = rel[: -len(ext)]
+                    _keep_first(self._with_extension, base, rank, rel)
+                    if base == "index" or base.endswith("/index"):
+                        _keep_first(self._index_of, base[:-6].rstrip("/"), rank, rel)
         self.py_files = {rel for rel, f in files.items() if f.kind == "python"}
         self.tsconfigs: dict[str, TsConfig] = {}
         for rel, f in files.items():
@@ -102,14 +118,8 @@ class ModuleResolver:
             for alt in (".ts", ".tsx", ".mts", ".cts"):
                 if stem + alt in self.js_files:
                     return stem + alt
-        for e in JS_EXTENSIONS:
-            if base + e in self.js_files:
-                return base + e
-        prefix = base + "/" if base else ""
-        for e in JS_EXTENSIONS:
-            if f"{prefix}index{e}" in self.js_files:
-                return f"{prefix}index{e}"
-        return None
+        found = self._with_extension.get(base) or self._index_of.get(base)
+        return found[1] if found is not None else None
 
     def _workspace(self, spec: str) -> str | None:
         for name in sorted(self.workspaces, key=len, reverse=True):
