@@ -57,6 +57,7 @@ class ModuleResolver:
                 self.package_dirs.add(d)
                 if f.manifest is not None and f.manifest.name:
                     self.workspaces[f.manifest.name] = (d, f.manifest.entry)
+        self._workspace_names = sorted(self.workspaces, key=len, reverse=True)
         self.py_index: dict[str, list[str]] = {}
         for rel in sorted(self.py_files):
             dotted = rel[:-3].replace("/", ".")
@@ -66,7 +67,9 @@ class ModuleResolver:
             for i in range(len(parts)):
                 self.py_index.setdefault(".".join(parts[i:]), []).append(rel)
         self._cache: dict[tuple[str, str], str | None] = {}
-        self._tsconfig_memo: dict[str, tuple[dict[str, list[str]], str | None] | None] = {}
+        self._tsconfig_memo: dict[str, str | None] = {}  # folder → its tsconfig
+        self._bare: dict[tuple[str | None, str | None, str], str | None] = {}
+        self._loaded: dict[str, tuple[dict[str, list[str]], str | None]] = {}
 
     # ── TS / JS ──
     def resolve_js(self, from_rel: str, spec: str) -> str | None:
@@ -83,9 +86,21 @@ class ModuleResolver:
             return self._js_file(posixpath.normpath(posixpath.join(here, spec)))
         if spec.startswith("/"):
             return self._js_file(spec.lstrip("/"))
-        config = self._tsconfig_for(here)
-        if config is not None:
-            paths, base_dir = config
+        # Anything else lands in the same place from every folder that shares a tsconfig
+        # (and, for `@/`, a package): `react` or `@/lib/db` is resolved once, not per folder.
+        config = self._tsconfig_rel(here)
+        pkg = self._package_dir(here) if spec.startswith(("@/", "~/")) else None
+        key = (config, pkg, spec)
+        found = self._bare.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._bare[key] = self._resolve_bare(config, pkg, spec)
+        return found
+
+    def _resolve_bare(self, config_rel: str | None, pkg: str | None, spec: str) -> str | None:
+        if config_rel is not None:
+            if config_rel not in self._loaded:
+                self._loaded[config_rel] = self._load_tsconfig(config_rel)
+            paths, base_dir = self._loaded[config_rel]
             for pattern in sorted(paths, key=len, reverse=True):
                 star = _match_pattern(pattern, spec)
                 if star is None:
@@ -100,8 +115,7 @@ class ModuleResolver:
                 found = self._js_file(posixpath.normpath(posixpath.join(base_dir, spec)))
                 if found:
                     return found
-        if spec.startswith(("@/", "~/")):
-            pkg = self._package_dir(here)
+        if pkg is not None:
             for prefix in ("src/", ""):
                 found = self._js_file(posixpath.normpath(posixpath.join(pkg, prefix + spec[2:])))
                 if found:
@@ -122,7 +136,7 @@ class ModuleResolver:
         return found[1] if found is not None else None
 
     def _workspace(self, spec: str) -> str | None:
-        for name in sorted(self.workspaces, key=len, reverse=True):
+        for name in self._workspace_names:
             if spec != name and not spec.startswith(name + "/"):
                 continue
             d, entry = self.workspaces[name]
@@ -151,8 +165,8 @@ class ModuleResolver:
                 return ""
             d = posixpath.dirname(d)
 
-    def _tsconfig_for(self, here: str) -> tuple[dict[str, list[str]], str | None] | None:
-        """The nearest tsconfig.json / jsconfig.json above `here`, with `extends` applied."""
+    def _tsconfig_rel(self, here: str) -> str | None:
+        """The nearest tsconfig.json / jsconfig.json above `here`."""
         if here in self._tsconfig_memo:
             return self._tsconfig_memo[here]
         result = None
@@ -161,7 +175,7 @@ class ModuleResolver:
             for name in ("tsconfig.json", "jsconfig.json"):
                 rel = posixpath.join(d, name) if d else name
                 if rel in self.tsconfigs:
-                    result = self._load_tsconfig(rel)
+                    result = rel
                     break
             if result is not None or not d:
                 break
