@@ -70,14 +70,19 @@ class ModuleResolver:
         self._tsconfig_memo: dict[str, str | None] = {}  # folder → its tsconfig
         self._bare: dict[tuple[str | None, str | None, str], str | None] = {}
         self._loaded: dict[str, tuple[dict[str, list[str]], str | None]] = {}
+        self._asked: dict[tuple[str, str], str | None] = {}
 
     # ── TS / JS ──
     def resolve_js(self, from_rel: str, spec: str) -> str | None:
-        here = posixpath.dirname(from_rel)  # the files of one folder resolve alike
-        key = (here, spec)
-        found = self._cache.get(key, _UNSEEN)
+        asked = (from_rel, spec)  # asked again for every use of every imported name
+        found = self._asked.get(asked, _UNSEEN)
         if found is _UNSEEN:
-            found = self._cache[key] = self._resolve_js(here, spec)
+            here = posixpath.dirname(from_rel)  # the files of one folder resolve alike
+            key = (here, spec)
+            found = self._cache.get(key, _UNSEEN)
+            if found is _UNSEEN:
+                found = self._cache[key] = self._resolve_js(here, spec)
+            self._asked[asked] = found
         return found
 
     def _resolve_js(self, here: str, spec: str) -> str | None:
