@@ -5,6 +5,8 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
+import pytest
+
 from scalelint.analysis.project import Project
 from scalelint.catalogue import knowledge_tables
 from scalelint.config import Config
@@ -395,3 +397,56 @@ def test_import_without_extension_lands_where_the_extension_order_says():
     bases |= {n[:i] for n in names for i in range(1, len(n) + 1)}
     for base in sorted(bases):
         assert resolver._js_file(base) == expected(base), base
+
+
+_DEEP_CLIENT = {  # `database` is reached from app/api/b deep down a chain of calls
+    "app/api/a/route.ts": 'import { database } from "@/lib/db";\nimport { users } from "@/lib/schema";\n\nexport async function POST(req: Request) {\n  const body = await req.json();\n  await database.transaction(async (tx) => {\n    await saveUser(tx, body);\n  });\n  return Response.json({ ok: true });\n}\n\nasync function saveUser(tx: any, body: any) {\n  return tx.insert(users).values(body);\n}\n',
+    "app/api/b/route.ts": 'import { adminsQuery } from "@/lib/queries";\n\nexport async function GET(req: Request) {\n  const q = adminsQuery();\n  const admins = await q.execute();\n  return Response.json(admins);\n}\n',
+    "app/api/c/route.ts": 'import { eq } from "drizzle-orm";\nimport { database } from "@/lib/db";\nimport { posts, users } from "@/lib/schema";\n\nexport async function GET(req: Request) {\n  const list = await database.select().from(posts).limit(20);\n  for (const post of list) {\n    const author = await database.select().from(users).where(eq(users.id, post.authorId));\n  }\n  return Response.json(list);\n}\n',
+    "lib/db.ts": 'import { drizzle } from "drizzle-orm/postgres-js";\nimport postgres from "postgres";\nimport * as schema from "./schema";\n\nconst globalForDb = globalThis as unknown as { database?: ReturnType<typeof makeDb> };\n\nfunction makeDb() {\n  const client = postgres(process.env.DATABASE_URL!, { prepare: false });\n  const instance = drizzle(client, { schema });\n  return instance;\n}\n\nexport const database = globalForDb.database ?? makeDb();\n\nif (process.env.NODE_ENV !== "production") globalForDb.database = database;\n',
+    "lib/queries.ts": 'import { database } from "@/lib/db";\nimport { users } from "@/lib/schema";\n\nexport function adminsQuery() {\n  return database.select().from(users);\n}\n',
+    "lib/schema.ts": 'import { pgTable, text } from "drizzle-orm/pg-core";\nexport const users = pgTable("users", { id: text("id").primaryKey(), role: text("role") });\nexport const posts = pgTable("posts", { id: text("id").primaryKey(), authorId: text("author_id") });\n',
+    "package.json": '{ "name": "depth2", "private": true, "dependencies": { "drizzle-orm": "0.36.0", "postgres": "3.4.5", "next": "15.0.0" } }\n',
+    "tsconfig.json": '{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["./*"] } } }\n',
+}
+
+
+@pytest.mark.parametrize("without", [None, "app/api/a/route.ts", "app/api/b/route.ts"])
+def test_a_trace_cut_short_elsewhere_does_not_hide_a_query(tmp_path, without):
+    """What `database` is must not depend on which file asked first: a trace that reached
+    it at the depth limit used to be remembered as "unknown" for the whole run."""
+    from scalelint.engine import RunOptions, run_check
+
+    files = {k: v for k, v in _DEEP_CLIENT.items() if k != without}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    run = run_check(RunOptions(paths=[tmp_path], no_cache=True, jobs=1))
+    loops = [(f.rule, f.path) for f in run.result.findings if f.rule == "SL301"]
+    assert loops == [("SL301", "app/api/c/route.ts")]
+
+
+_EXPORT_CYCLE = {  # lib/a and lib/b re-export each other; the client is in lib/c
+    "app/api/a/route.ts": 'import { store } from "@/lib/a";\n\nexport async function GET(req: Request) {\n  const rows = await store.user.find({});\n  return Response.json(rows);\n}\n',
+    "app/api/b/route.ts": 'import { store } from "@/lib/b";\n\nexport async function GET(req: Request) {\n  const posts = await store.post.findMany({ take: 20 });\n  for (const post of posts) {\n    post.author = await store.user.findUnique({ where: { id: post.authorId } });\n  }\n  return Response.json(posts);\n}\n',
+    "lib/a.ts": 'export * from "./b";\nexport * from "./c";\n',
+    "lib/b.ts": 'export * from "./a";\nexport const VERSION = 1;\n',
+    "lib/c.ts": 'import { PrismaClient } from "@prisma/client";\nexport const store = new PrismaClient();\n',
+    "package.json": '{ "name": "cycle1", "private": true, "dependencies": { "@prisma/client": "6.1.0", "next": "15.0.0" } }\n',
+    "tsconfig.json": '{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["./*"] } } }\n',
+}
+
+
+@pytest.mark.parametrize("without", [None, "app/api/a/route.ts"])
+def test_an_export_cycle_met_elsewhere_does_not_hide_a_query(tmp_path, without):
+    """`store` from lib/b is found through lib/a's `export *` of lib/c, whichever route
+    asked first: a search that met the cycle used to be remembered as "not exported"."""
+    from scalelint.engine import RunOptions, run_check
+
+    for name, text in _EXPORT_CYCLE.items():
+        if name != without:
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text)
+    run = run_check(RunOptions(paths=[tmp_path], no_cache=True, jobs=1))
+    loops = [(f.rule, f.path) for f in run.result.findings if f.rule == "SL301"]
+    assert loops == [("SL301", "app/api/b/route.ts")]

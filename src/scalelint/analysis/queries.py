@@ -18,6 +18,7 @@ The query rules (SL3) and the slow-work rules (SL5) share this; the knowledge li
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from scalelint.analysis.project import Project
 
 MAX_DEPTH = 10
+_PENDING = object()  # a memo entry being worked out
 MAX_CHAIN = 40
 SELF_CALL = "()"
 TEMPLATE = "``"
@@ -137,7 +139,8 @@ class QueryIndex:
             cid: a for a, spec in self.apis.items() for cid in spec.get("clients", [])
         }
         self._files: dict[str, _FileIndex] = {}
-        self._memo: dict[tuple, Resolved] = {}
+        self._memo: dict[tuple, Resolved | object] = {}
+        self._cut = 0  # traces cut short so far, by the depth limit or a cycle
         self._building_relations = False
         self.instance_calls = {a: set(v) for a, v in k["query-instance-calls"].items()}
         self.cached_calls = {a: set(v) for a, v in k["query-prefetched-calls"].items()}
@@ -363,7 +366,10 @@ class QueryIndex:
     ) -> Resolved:
         """The query receivers a value may be, and whether some path could not be followed."""
         code = self.project.code(rel)
-        if value is None or code is None or depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:
+            self._cut += 1
+            return UNKNOWN
+        if value is None or code is None:
             return UNKNOWN
         if isinstance(value, CallResult):
             return self._call_result(rel, code, code.calls[value.call], depth + 1)
@@ -456,12 +462,30 @@ class QueryIndex:
         return None
 
     def _binding(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> Resolved:
-        key = ("b", rel, b.id)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = UNKNOWN  # a cycle ends here
-        out = self._binding_uncached(rel, code, b, depth)
-        self._memo[key] = out
+        return self._remembered(
+            ("b", rel, b.id), lambda: self._binding_uncached(rel, code, b, depth)
+        )
+
+    def _remembered(self, key: tuple, work: Callable[[], Resolved]) -> Resolved:
+        """`work()`, kept for the rest of the run only when it is whole: when no trace under it
+        was cut short by the depth limit or by a cycle (a binding that leads back to itself).
+        A partial answer depends on where the question came from, and kept, it would answer
+        the same question asked from elsewhere: which file was traced first would decide
+        what the run finds."""
+        found = self._memo.get(key)
+        if found is _PENDING:
+            self._cut += 1
+            return UNKNOWN  # a cycle ends here
+        if found is not None:
+            return found
+        self._memo[key] = _PENDING
+        cut = (self._cut, self.project.exports_cut)
+        try:
+            out = work()
+        finally:
+            del self._memo[key]
+        if (self._cut, self.project.exports_cut) == cut:
+            self._memo[key] = out
         return out
 
     def _binding_uncached(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> Resolved:
@@ -556,6 +580,7 @@ class QueryIndex:
         self, rel: str, code: CodeFacts, path: tuple[str, ...], function: int | None, depth: int
     ) -> Resolved:
         if depth > MAX_DEPTH:
+            self._cut += 1
             return NOTHING
         b = code.lookup(path[0], function)
         if b is None:
@@ -613,13 +638,9 @@ class QueryIndex:
         return None
 
     def _call_result(self, rel: str, code: CodeFacts, call: Call, depth: int) -> Resolved:
-        key = ("c", rel, call.id)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = UNKNOWN
-        out = self._call_result_uncached(rel, code, call, depth)
-        self._memo[key] = out
-        return out
+        return self._remembered(
+            ("c", rel, call.id), lambda: self._call_result_uncached(rel, code, call, depth)
+        )
 
     def _call_result_uncached(self, rel: str, code: CodeFacts, call: Call, depth: int) -> Resolved:
         made = self.project.construction_at(rel, call.id)
