@@ -450,3 +450,22 @@ def test_an_export_cycle_met_elsewhere_does_not_hide_a_query(tmp_path, without):
     run = run_check(RunOptions(paths=[tmp_path], no_cache=True, jobs=1))
     loops = [(f.rule, f.path) for f in run.result.findings if f.rule == "SL301"]
     assert loops == [("SL301", "app/api/b/route.ts")]
+
+
+def test_a_name_resolved_past_the_depth_limit_does_not_spoil_a_shorter_one(tmp_path):
+    """`a8` is too many aliases away from `send` to be followed; `a3` is not. Asking about
+    `a8()` first used to leave `a3` remembered as resolving to nothing."""
+    aliases = "".join(f"const a{i} = a{i - 1};\n" for i in range(2, 9))
+    project = build(
+        tmp_path,
+        {
+            "lib/mail.ts": (
+                "export function send() {}\nconst a1 = send;\n" + aliases + "a8();\na3();\n"
+            )
+        },
+    )
+    code = project.code("lib/mail.ts")
+    call = {c.name: c for c in code.calls}
+    graph = project.callgraph
+    assert graph.target("lib/mail.ts", call["a8"]) is None
+    assert graph.target("lib/mail.ts", call["a3"]) == ("lib/mail.ts", 0)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 4
 MAX_RESOLVE = 6
+_UNSEEN = object()
+_PENDING = object()  # a resolution being worked out
 
 FunctionRef = tuple[str, int]  # (file, function id)
 
@@ -49,23 +51,41 @@ class CallGraph:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._calls: dict[str, dict[int | None, list[Call]]] = {}
-        self._targets: dict[tuple[str, int], FunctionRef | None] = {}
-        self._functions: dict[tuple, FunctionRef | None] = {}
+        self._targets: dict[tuple[str, int], object] = {}
+        self._functions: dict[tuple, object] = {}
+        self._cut = 0  # resolutions cut short so far, by a cycle or the depth limit
 
     # ── what a name or a call refers to ──
     def function_of(
         self, rel: str, value: Value | None, function: int | None, depth: int = 0
     ) -> FunctionRef | None:
-        """The project function a value is, following names, imports and `self.method`."""
-        if value is None or depth > MAX_RESOLVE:
+        """The project function a value is, following names, imports and `self.method`.
+        An answer is kept for the rest of the run only when no cycle (a name that leads back to
+        itself) or depth limit cut it short, as for query receivers (see `queries.py`)."""
+        if value is None:
+            return None
+        if depth > MAX_RESOLVE:
+            self._cut += 1
             return None
         key = (rel, value, function)
-        if key in self._functions:
-            return self._functions[key]
-        self._functions[key] = None  # a name that leads back to itself resolves to nothing
-        found = self._function_of(rel, value, function, depth)
-        self._functions[key] = found
+        found = self._functions.get(key, _UNSEEN)
+        if found is _PENDING:
+            self._cut += 1
+            return None  # a name that leads back to itself resolves to nothing
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        self._functions[key] = _PENDING
+        cut = self._cuts()
+        try:
+            found = self._function_of(rel, value, function, depth)
+        finally:
+            del self._functions[key]
+        if self._cuts() == cut:
+            self._functions[key] = found
         return found
+
+    def _cuts(self) -> tuple[int, int]:
+        return self._cut, self.project.exports_cut
 
     def _function_of(
         self, rel: str, value: Value, function: int | None, depth: int
@@ -132,12 +152,14 @@ class CallGraph:
     def target(self, rel: str, call: Call) -> FunctionRef | None:
         """The project function `call` runs, or None (outside code, or not resolvable)."""
         key = (rel, call.id)
-        if key not in self._targets:
-            self._targets[key] = None  # a cycle ends here
-            self._targets[key] = (
-                self.function_of(rel, Ref(call.path), call.function) if call.path else None
-            )
-        return self._targets[key]
+        found = self._targets.get(key, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        cut = self._cuts()
+        found = self.function_of(rel, Ref(call.path), call.function) if call.path else None
+        if self._cuts() == cut:
+            self._targets[key] = found
+        return found
 
     # ── what runs inside a function ──
     def calls_in(self, rel: str, function: int | None) -> list[Call]:
