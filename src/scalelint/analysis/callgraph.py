@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 4
 MAX_RESOLVE = 6
-_UNSEEN = object()
-_PENDING = object()  # a resolution being worked out
 
 FunctionRef = tuple[str, int]  # (file, function id)
 
@@ -51,41 +49,23 @@ class CallGraph:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._calls: dict[str, dict[int | None, list[Call]]] = {}
-        self._targets: dict[tuple[str, int], object] = {}
-        self._functions: dict[tuple, object] = {}
-        self._cut = 0  # resolutions cut short so far, by a cycle or the depth limit
 
     # ── what a name or a call refers to ──
     def function_of(
         self, rel: str, value: Value | None, function: int | None, depth: int = 0
     ) -> FunctionRef | None:
         """The project function a value is, following names, imports and `self.method`.
-        An answer is kept for the rest of the run only when no cycle (a name that leads back to
-        itself) or depth limit cut it short, as for query receivers (see `queries.py`)."""
+        Answers are remembered as `analysis/searches.py` says."""
         if value is None:
             return None
         if depth > MAX_RESOLVE:
-            self._cut += 1
+            self.project.searches.cut()
             return None
-        key = (rel, value, function)
-        found = self._functions.get(key, _UNSEEN)
-        if found is _PENDING:
-            self._cut += 1
-            return None  # a name that leads back to itself resolves to nothing
-        if found is not _UNSEEN:
-            return found  # type: ignore[return-value]
-        self._functions[key] = _PENDING
-        cut = self._cuts()
-        try:
-            found = self._function_of(rel, value, function, depth)
-        finally:
-            del self._functions[key]
-        if self._cuts() == cut:
-            self._functions[key] = found
-        return found
-
-    def _cuts(self) -> tuple[int, int]:
-        return self._cut, self.project.exports_cut
+        return self.project.searches.answer(
+            ("function", rel, value, function),
+            lambda: self._function_of(rel, value, function, depth),
+            None,  # a name that leads back to itself resolves to nothing
+        )
 
     def _function_of(
         self, rel: str, value: Value, function: int | None, depth: int
@@ -151,15 +131,13 @@ class CallGraph:
 
     def target(self, rel: str, call: Call) -> FunctionRef | None:
         """The project function `call` runs, or None (outside code, or not resolvable)."""
-        key = (rel, call.id)
-        found = self._targets.get(key, _UNSEEN)
-        if found is not _UNSEEN:
-            return found  # type: ignore[return-value]
-        cut = self._cuts()
-        found = self.function_of(rel, Ref(call.path), call.function) if call.path else None
-        if self._cuts() == cut:
-            self._targets[key] = found
-        return found
+        if not call.path:
+            return None
+        return self.project.searches.answer(
+            ("target", rel, call.id),
+            lambda: self.function_of(rel, Ref(call.path), call.function),
+            None,
+        )
 
     # ── what runs inside a function ──
     def calls_in(self, rel: str, function: int | None) -> list[Call]:

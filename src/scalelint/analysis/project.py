@@ -23,6 +23,7 @@ from scalelint.analysis.handlers import Handler, find_handlers
 from scalelint.analysis.modules import ModuleResolver
 from scalelint.analysis.pools import PoolFacts
 from scalelint.analysis.queries import QueryIndex
+from scalelint.analysis.searches import Searches
 from scalelint.analysis.slow_calls import SlowCalls
 from scalelint.analysis.transactions import Wrapper, find_transaction_wrappers
 from scalelint.analysis.values import arg_at
@@ -32,8 +33,6 @@ from scalelint.facts.code import Alt, Binding, CallResult, CodeFacts, Obj, Ref, 
 from scalelint.facts.model import FileFacts
 
 MAX_DEPTH = 8
-_UNSEEN = object()
-_PENDING = object()  # an export being looked up
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,7 @@ class Project:
         self.config = context.config
         self.modules = ModuleResolver(files)
         self._constructions = {(c.rel, c.call.id): c for c in context.constructions}
-        self._exports_memo: dict[tuple[str, str], object] = {}
-        self.exports_cut = 0  # searches cut short so far, by a cycle or the depth limit
+        self.searches = Searches()  # what exports, call targets and query receivers resolve to
         self._code = {rel: f.code for rel, f in files.items() if f.code is not None}
 
     @cached_property
@@ -160,30 +158,16 @@ class Project:
         return code is None or code.module_binding(name) is None
 
     def exported_value(self, rel: str, name: str, depth: int = 0) -> tuple[str, Value] | None:
-        """What module `rel` exports as `name`, as a value in the file that defines it. Kept
-        for the rest of the run only when no `export *` cycle or depth limit cut the search
-        short: a partial answer depends on where the search started."""
-        key = (rel, name)
-        found = self._exports_memo.get(key, _UNSEEN)
-        if found is _PENDING:
-            self.exports_cut += 1
-            return None  # an export cycle (a ↔ b `export *`) ends here
-        if found is not _UNSEEN:
-            return found  # type: ignore[return-value]
-        self._exports_memo[key] = _PENDING
-        cut = self.exports_cut
-        try:
-            found = self._exported_value(rel, name, depth)
-        finally:
-            del self._exports_memo[key]
-        if self.exports_cut == cut:
-            self._exports_memo[key] = found
-        return found
+        """What module `rel` exports as `name`, as a value in the file that defines it. An
+        export cycle (a ↔ b `export *`) ends in None."""
+        return self.searches.answer(
+            ("export", rel, name), lambda: self._exported_value(rel, name, depth), None
+        )
 
     def _exported_value(self, rel: str, name: str, depth: int) -> tuple[str, Value] | None:
         code = self.code(rel)
         if depth > MAX_DEPTH:
-            self.exports_cut += 1
+            self.searches.cut()
             return None
         if code is None:
             return None

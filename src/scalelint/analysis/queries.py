@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from scalelint.analysis.project import Project
 
 MAX_DEPTH = 10
-_PENDING = object()  # a memo entry being worked out
 MAX_CHAIN = 40
 SELF_CALL = "()"
 TEMPLATE = "``"
@@ -139,8 +138,6 @@ class QueryIndex:
             cid: a for a, spec in self.apis.items() for cid in spec.get("clients", [])
         }
         self._files: dict[str, _FileIndex] = {}
-        self._memo: dict[tuple, Resolved | object] = {}
-        self._cut = 0  # traces cut short so far, by the depth limit or a cycle
         self._building_relations = False
         self.instance_calls = {a: set(v) for a, v in k["query-instance-calls"].items()}
         self.cached_calls = {a: set(v) for a, v in k["query-prefetched-calls"].items()}
@@ -367,7 +364,7 @@ class QueryIndex:
         """The query receivers a value may be, and whether some path could not be followed."""
         code = self.project.code(rel)
         if depth > MAX_DEPTH:
-            self._cut += 1
+            self.project.searches.cut()
             return UNKNOWN
         if value is None or code is None:
             return UNKNOWN
@@ -467,26 +464,9 @@ class QueryIndex:
         )
 
     def _remembered(self, key: tuple, work: Callable[[], Resolved]) -> Resolved:
-        """`work()`, kept for the rest of the run only when it is whole: when no trace under it
-        was cut short by the depth limit or by a cycle (a binding that leads back to itself).
-        A partial answer depends on where the question came from, and kept, it would answer
-        the same question asked from elsewhere: which file was traced first would decide
-        what the run finds."""
-        found = self._memo.get(key)
-        if found is _PENDING:
-            self._cut += 1
-            return UNKNOWN  # a cycle ends here
-        if found is not None:
-            return found
-        self._memo[key] = _PENDING
-        cut = (self._cut, self.project.exports_cut)
-        try:
-            out = work()
-        finally:
-            del self._memo[key]
-        if (self._cut, self.project.exports_cut) == cut:
-            self._memo[key] = out
-        return out
+        """`work()`, remembered as `analysis/searches.py` says; a binding that leads back to
+        itself is UNKNOWN there."""
+        return self.project.searches.answer(("receiver", *key), work, UNKNOWN)
 
     def _binding_uncached(self, rel: str, code: CodeFacts, b: Binding, depth: int) -> Resolved:
         if b.kind == "param":
@@ -580,7 +560,7 @@ class QueryIndex:
         self, rel: str, code: CodeFacts, path: tuple[str, ...], function: int | None, depth: int
     ) -> Resolved:
         if depth > MAX_DEPTH:
-            self._cut += 1
+            self.project.searches.cut()
             return NOTHING
         b = code.lookup(path[0], function)
         if b is None:
