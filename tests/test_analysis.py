@@ -399,6 +399,18 @@ def test_import_without_extension_lands_where_the_extension_order_says():
         assert resolver._js_file(base) == expected(base), base
 
 
+def _loops_without(tmp_path: Path, files: dict[str, str], without: str | None) -> list:
+    """The N+1 findings of a project written from `files`, all but `without`."""
+    from scalelint.engine import RunOptions, run_check
+
+    for name, text in files.items():
+        if name != without:
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text)
+    run = run_check(RunOptions(paths=[tmp_path], no_cache=True, jobs=1))
+    return [(f.rule, f.path) for f in run.result.findings if f.rule == "SL301"]
+
+
 _DEEP_CLIENT = {  # `database` is reached from app/api/b deep down a chain of calls
     "app/api/a/route.ts": 'import { database } from "@/lib/db";\nimport { users } from "@/lib/schema";\n\nexport async function POST(req: Request) {\n  const body = await req.json();\n  await database.transaction(async (tx) => {\n    await saveUser(tx, body);\n  });\n  return Response.json({ ok: true });\n}\n\nasync function saveUser(tx: any, body: any) {\n  return tx.insert(users).values(body);\n}\n',
     "app/api/b/route.ts": 'import { adminsQuery } from "@/lib/queries";\n\nexport async function GET(req: Request) {\n  const q = adminsQuery();\n  const admins = await q.execute();\n  return Response.json(admins);\n}\n',
@@ -415,14 +427,7 @@ _DEEP_CLIENT = {  # `database` is reached from app/api/b deep down a chain of ca
 def test_a_trace_cut_short_elsewhere_does_not_hide_a_query(tmp_path, without):
     """What `database` is must not depend on which file asked first: a trace that reached
     it at the depth limit used to be remembered as "unknown" for the whole run."""
-    from scalelint.engine import RunOptions, run_check
-
-    files = {k: v for k, v in _DEEP_CLIENT.items() if k != without}
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    run = run_check(RunOptions(paths=[tmp_path], no_cache=True, jobs=1))
-    loops = [(f.rule, f.path) for f in run.result.findings if f.rule == "SL301"]
+    loops = _loops_without(tmp_path, _DEEP_CLIENT, without)
     assert loops == [("SL301", "app/api/c/route.ts")]
 
 
@@ -441,14 +446,7 @@ _EXPORT_CYCLE = {  # lib/a and lib/b re-export each other; the client is in lib/
 def test_an_export_cycle_met_elsewhere_does_not_hide_a_query(tmp_path, without):
     """`store` from lib/b is found through lib/a's `export *` of lib/c, whichever route
     asked first: a search that met the cycle used to be remembered as "not exported"."""
-    from scalelint.engine import RunOptions, run_check
-
-    for name, text in _EXPORT_CYCLE.items():
-        if name != without:
-            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / name).write_text(text)
-    run = run_check(RunOptions(paths=[tmp_path], no_cache=True, jobs=1))
-    loops = [(f.rule, f.path) for f in run.result.findings if f.rule == "SL301"]
+    loops = _loops_without(tmp_path, _EXPORT_CYCLE, without)
     assert loops == [("SL301", "app/api/b/route.ts")]
 
 
@@ -469,3 +467,40 @@ def test_a_name_resolved_past_the_depth_limit_does_not_spoil_a_shorter_one(tmp_p
     graph = project.callgraph
     assert graph.target("lib/mail.ts", call["a8"]) is None
     assert graph.target("lib/mail.ts", call["a3"]) == ("lib/mail.ts", 0)
+
+
+def _reexport_chain() -> dict[str, str]:
+    files = {
+        "package.json": '{"dependencies": {"@prisma/client": "6.1.0", "next": "15.0.0"}}',
+        "tsconfig.json": '{"compilerOptions": {"baseUrl": ".", "paths": {"@/*": ["./*"]}}}',
+        "lib/a.ts": 'export * from "./d1";\nexport * from "./b";\n',
+        "lib/b.ts": 'export * from "./d6";\n',
+        "lib/d10.ts": (
+            'import { PrismaClient } from "@prisma/client";\n'
+            "export const store = new PrismaClient();\n"
+        ),
+        # asked from lib/a, `store` is too deep down the chain to find
+        "app/api/a/route.ts": (
+            'import { store } from "@/lib/a";\n'
+            "export async function GET() {\n"
+            "  return Response.json(await store.user.findMany({ take: 1 }));\n}\n"
+        ),
+        "app/api/b/route.ts": (
+            'import { store } from "@/lib/b";\n'
+            "export async function GET() {\n"
+            "  const posts = await store.post.findMany({ take: 20 });\n"
+            "  for (const post of posts) {\n"
+            "    post.author = await store.user.findUnique({ where: { id: post.authorId } });\n"
+            "  }\n  return Response.json(posts);\n}\n"
+        ),
+    }
+    files |= {f"lib/d{i}.ts": f'export * from "./d{i + 1}";\n' for i in range(1, 10)}
+    return files
+
+
+@pytest.mark.parametrize("without", [None, "app/api/a/route.ts"])
+def test_a_search_that_reused_a_cut_answer_is_not_kept(tmp_path, without):
+    """lib/b's `store` is found five re-exports down, whether or not another route first
+    asked for it from lib/a, where the search is cut short at the same files."""
+    loops = _loops_without(tmp_path, _reexport_chain(), without)
+    assert loops == [("SL301", "app/api/b/route.ts")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from scalelint.analysis.searches import Searches
 
 # every node on cycles: 20 nodes, each pointing two ahead
@@ -48,11 +50,11 @@ def test_whole_answers_are_kept_for_the_run():
     assert set(worked.values()) == {1}
 
 
-def test_a_depth_limit_makes_an_answer_partial():
-    searches, worked = Searches(), Counter()
+def _walker(searches: Searches, worked: Counter, limit: int):
+    """Steps from n to n + 1 until 9, cut short past `limit` steps."""
 
     def ask(n: int, depth: int = 0) -> int:
-        if depth > 3:
+        if depth > limit:
             searches.cut()
             return -1
 
@@ -62,8 +64,43 @@ def test_a_depth_limit_makes_an_answer_partial():
 
         return searches.answer(("n", n), work, -1)
 
+    return ask
+
+
+def test_a_depth_limit_makes_an_answer_partial():
+    searches, worked = Searches(), Counter()
+    ask = _walker(searches, worked, 3)
     assert ask(0) == -1  # nine steps away: cut short, and so were the answers of 1, 2 and 3
     assert ask(3) == -1 and worked[3] == 2  # worked out again, not taken from the first search
     before = worked[6]  # met, cut short, in the search from 3
     assert ask(6) == 9 and ask(6) == 9  # three steps: whole, whatever was asked before …
     assert worked[6] == before + 1  # … and kept
+
+
+def test_the_question_that_opens_a_cycle_sees_all_of_it_and_is_kept():
+    searches, worked = Searches(), Counter()
+    ask = _asker(searches, GRAPH, worked)
+    assert ask(0) == frozenset(range(20))
+    assert ask(0) == frozenset(range(20)) and worked[0] == 1  # whole: kept
+
+
+def test_a_question_cut_short_in_every_search_is_worked_out_a_bounded_number_of_times():
+    from scalelint.analysis.searches import MAX_TRIES
+
+    searches, worked = Searches(), Counter()
+    ask = _walker(searches, worked, 2)
+    for _ in range(3 * MAX_TRIES):
+        assert ask(0) == -1
+    assert worked[0] == MAX_TRIES
+
+
+def test_a_failed_search_leaves_no_partial_answer_behind():
+    searches = Searches()
+
+    def broken() -> int:
+        searches.answer("inner", lambda: searches.cut() or -1, 0)  # partial
+        raise RuntimeError("a rule's bug")
+
+    with pytest.raises(RuntimeError):
+        searches.answer("outer", broken, 0)
+    assert searches.answer("inner", lambda: 7, 0) == 7
