@@ -60,10 +60,24 @@ class Sample:
     returncode: int
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on, counted as scalelint counts them for its default
+    `--jobs` (affinity mask and cgroup quota), so that a container's two-CPU quota on a
+    64-core host reads as 2, not 64. Without scalelint importable, the affinity mask."""
+    try:
+        from scalelint.resources import available_cores
+    except ImportError:
+        try:
+            return len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            return os.cpu_count() or 1
+    return available_cores()
+
+
 def add_common_args(p: argparse.ArgumentParser, temp_what: str) -> None:
     """The options bench/run.py and bench/scale.py share."""
     p.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
+        "--jobs", type=int, default=usable_cores(), help="processes (default: usable CPUs)"
     )
     p.add_argument("--scalelint", help="scalelint command (default: beside this Python, or PATH)")
     p.add_argument("--markdown", action="store_true", help="print Markdown tables")
@@ -317,7 +331,7 @@ def commit_from_readme(text: str, checkout: str) -> str | None:
 def machine_line(scalelint: dict[str, str], repo_commit: str | None = None) -> str:
     parts = [
         f"CPU: {cpu_model()}",
-        f"cores: {os.cpu_count()}",
+        f"cores: {usable_cores()}",
         f"Python {platform.python_version()}",
         f"{scalelint['version']} @ {scalelint['commit']}",
     ]

@@ -176,3 +176,13 @@ def test_parse_floor_script_in_process(tmp_path, capsys):
     assert parse_floor.main([str(lst), "1"]) == 0
     files, errors, _ = capsys.readouterr().out.split()
     assert int(files) == len(items) and errors == "0"
+
+
+def test_the_machine_line_counts_the_cores_scalelint_would_use(monkeypatch):
+    """A container's CPU quota on a large host: the benchmark's default `--jobs` and its
+    `cores:` line are the CPUs a run may use, as scalelint's own default counts them."""
+    import scalelint.resources
+
+    monkeypatch.setattr(scalelint.resources, "available_cores", lambda: 3)
+    assert benchlib.usable_cores() == 3
+    assert "cores: 3;" in benchlib.machine_line({"version": "v", "commit": "c"})
