@@ -212,8 +212,8 @@ class _WriteCollector:
             if path and len(path) >= 2 and self.may_name(path)
             else None
         )
-        text = f"{call.text}(…)"
         if found is not None:
+            text = f"{call.text}(…)"
             use, rest = found
             method = rest[-1] if rest else ""
             methods = self.methods.get(use.container.kind, {})
@@ -233,11 +233,12 @@ class _WriteCollector:
             elif len(rest) == 2 and rest[0] == "[]" and method in self.entry_shrink:
                 self._write(use, "shrinks", call.span, call.function, text, nested=True)
             return
-        if call.path == ("Object", "assign") and call.binding is None and call.args:
+        if path == ("Object", "assign") and call.binding is None and call.args:
             target = call.args[0]
             hit = self.resolve(target.path, call.function) if isinstance(target, Ref) else None
             if hit is not None and not hit[1]:
                 key = call.args[1] if len(call.args) > 1 else None
+                text = f"{call.text}(…)"
                 self._write(hit[0], "grows", call.span, call.function, text, key=key, keyed=True)
             return
         handed = [
