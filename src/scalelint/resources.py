@@ -100,12 +100,9 @@ def _tightest(
     v2: Callable[[Path], int | None],
 ) -> int | None:
     """The smallest of a limit over this process's group and the groups above it."""
-    try:
-        lines = (system / "proc/self/cgroup").read_text().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
     in_v1 = in_v2 = None
-    for line in lines:  # "0::/path" (v2), or "4:cpu,cpuacct:/path" (v1)
+    # "0::/path" (v2), or "4:cpu,cpuacct:/path" (v1); nothing when it cannot be read
+    for line in _read(system / "proc/self/cgroup").splitlines():
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
